@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// The Swift SDK for calling Google APIs over mutual TLS on Linux.
+// Layers (arrows point down only): MTLS -> CGnuTLS / CLinux. See ../shared/DESIGN.md.
+// No package dependency outside the toolchain: `make test` checks that this stays so.
+import PackageDescription
+
+let package = Package(
+    name: "swift-google-mtls",
+    products: [
+        .library(name: "MTLS", targets: ["MTLS"]),
+        .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGnuTLS",
+            pkgConfig: "gnutls",
+            providers: [.apt(["libgnutls28-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNGHTTP2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .systemLibrary(name: "CLinux"),
+        .target(
+            name: "MTLS",
+            dependencies: ["CGnuTLS", "CLinux"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "TLSHandshake",
+            dependencies: ["MTLS"],
+            path: "Examples/TLSHandshake",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "MTLSTests",
+            dependencies: ["MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

@@ -1,0 +1,15 @@
+// Linux system calls that Glibc's Swift overlay does not expose: epoll and eventfd.
+#ifndef CLINUX_SHIM_H
+#define CLINUX_SHIM_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netdb.h>
+#include <arpa/inet.h>
+#include <sys/prctl.h>
+
+/// Names the calling thread (prctl is variadic, so Swift cannot call it directly).
+static inline void clinux_set_thread_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
+#endif

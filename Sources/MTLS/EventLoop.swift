@@ -1,0 +1,230 @@
+import CLinux
+import Foundation
+import Synchronization
+
+/// One thread running `epoll_wait`: it watches sockets, runs timers and runs submitted work in order.
+///
+/// It is the `SerialExecutor` of the actors it drives (`TLSConnection`), so their state is touched
+/// only on this thread. Use `EventLoop.shared` unless you need isolation; call `shutdown()` on loops
+/// you make yourself, or their thread and descriptors stay until the process ends.
+public final class EventLoop: @unchecked Sendable {
+    // Sendable because every mutable field is either behind `inbox` (a Mutex) or touched only on the
+    // loop thread (asserted with `preconditionInEventLoop`); `thread` is written once before init returns.
+
+    /// The loop that connections use unless told otherwise; it lives as long as the process.
+    public static let shared = EventLoop(name: "mtls-loop")
+
+    /// Readiness of a registered descriptor, as `epoll` reports it.
+    package struct Events: OptionSet, Sendable {
+        package let rawValue: UInt32
+        package init(rawValue: UInt32) { self.rawValue = rawValue }
+        package static let readable = Events(rawValue: EPOLLIN.rawValue)
+        package static let writable = Events(rawValue: EPOLLOUT.rawValue)
+        package static let hangup = Events(rawValue: EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue)
+    }
+
+    /// A scheduled timer, to cancel it.
+    package struct TimerID: Hashable, Sendable { let value: UInt64 }
+
+    private struct Timer {
+        let deadline: ContinuousClock.Instant
+        let id: TimerID
+        let work: () -> Void
+    }
+
+    private struct Inbox {
+        var work: [@Sendable () -> Void] = []
+        var stopping = false
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex(Inbox())
+    private var thread = pthread_t()
+    private let finished = DispatchSemaphore(value: 0)
+
+    // Loop-thread state.
+    private var handlers: [Int32: (Events) -> Void] = [:]
+    private var timers: [Timer] = []
+    private var nextTimerID: UInt64 = 0
+
+    /// Starts a loop on a new thread named `name`.
+    public init(name: String) {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(epollFD >= 0 && wakeFD >= 0, "epoll/eventfd unavailable: errno \(errno)")
+        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        let started = DispatchSemaphore(value: 0)
+        let box = Unmanaged.passRetained(StartBox(loop: self, started: started, name: name))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        let result = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<StartBox>.fromOpaque(raw!).takeRetainedValue()
+            box.loop.run(name: box.name, started: box.started)
+            return nil
+        }, box.toOpaque())
+        precondition(result == 0, "cannot start the event loop thread: \(result)")
+        pthread_attr_destroy(&attributes)
+        started.wait()
+    }
+
+    private final class StartBox {
+        let loop: EventLoop
+        let started: DispatchSemaphore
+        let name: String
+        init(loop: EventLoop, started: DispatchSemaphore, name: String) {
+            self.loop = loop; self.started = started; self.name = name
+        }
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    public var inEventLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    package func preconditionInEventLoop(file: StaticString = #fileID, line: UInt = #line) {
+        precondition(inEventLoop, "must run on the event loop thread", file: file, line: line)
+    }
+
+    /// Runs `work` on the loop thread, after work submitted before it.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        let accepted = inbox.withLock { inbox -> Bool in
+            guard !inbox.stopping else { return false }
+            inbox.work.append(work)
+            return true
+        }
+        precondition(accepted, "work submitted to an event loop that was shut down")
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Stops the loop thread and closes its descriptors; waits until the thread has ended.
+    ///
+    /// Registered descriptors are not closed: their owners must have closed them first.
+    public func shutdown() {
+        precondition(!inEventLoop, "shutdown() must not be called from the loop's own thread")
+        let first = inbox.withLock { inbox -> Bool in
+            defer { inbox.stopping = true }
+            return !inbox.stopping
+        }
+        guard first else { return }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+        finished.wait()
+        pthread_join(thread, nil)
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    // MARK: descriptors (loop thread only)
+
+    /// Watches `fd` for `events`; `handler` runs on the loop thread with what happened.
+    package func register(_ fd: Int32, for events: Events, handler: @escaping (Events) -> Void) {
+        preconditionInEventLoop()
+        handlers[fd] = handler
+        var event = epoll_event(events: events.rawValue, data: epoll_data_t(fd: fd))
+        let result = epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
+        precondition(result == 0, "epoll_ctl(ADD, \(fd)) failed: errno \(errno)")
+    }
+
+    /// Changes which events `fd` is watched for.
+    package func watch(_ fd: Int32, for events: Events) {
+        preconditionInEventLoop()
+        var event = epoll_event(events: events.rawValue, data: epoll_data_t(fd: fd))
+        epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    /// Stops watching `fd`; call before closing it.
+    package func deregister(_ fd: Int32) {
+        preconditionInEventLoop()
+        guard handlers.removeValue(forKey: fd) != nil else { return }
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+    }
+
+    // MARK: timers (loop thread only)
+
+    /// Runs `work` on the loop thread once `delay` has passed, unless cancelled first.
+    @discardableResult
+    package func schedule(after delay: Duration, _ work: @escaping () -> Void) -> TimerID {
+        preconditionInEventLoop()
+        nextTimerID += 1
+        let id = TimerID(value: nextTimerID)
+        let timer = Timer(deadline: .now + delay, id: id, work: work)
+        let index = timers.firstIndex { $0.deadline > timer.deadline } ?? timers.endIndex
+        timers.insert(timer, at: index)
+        return id
+    }
+
+    /// Cancels a timer that has not fired yet; cancelling a fired timer does nothing.
+    package func cancel(_ id: TimerID) {
+        preconditionInEventLoop()
+        timers.removeAll { $0.id == id }
+    }
+
+    // MARK: the loop
+
+    private func run(name: String, started: DispatchSemaphore) {
+        thread = pthread_self()
+        clinux_set_thread_name(String(name.prefix(15)))
+        started.signal()
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        while true {
+            let count = epoll_wait(epollFD, &events, Int32(events.count), waitMilliseconds())
+            for index in 0..<max(0, Int(count)) {
+                let fd = events[index].data.fd
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                } else {
+                    handlers[fd]?(Events(rawValue: events[index].events))
+                }
+            }
+            runDueTimers()
+            if !runSubmittedWork() { break }
+        }
+        finished.signal()
+    }
+
+    /// Milliseconds until the next timer, or -1 to wait for I/O only.
+    private func waitMilliseconds() -> Int32 {
+        guard let first = timers.first else { return -1 }
+        let remaining = ContinuousClock.now.duration(to: first.deadline)
+        if remaining <= .zero { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        return Int32(min(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1, 3_600_000))
+    }
+
+    private func runDueTimers() {
+        let now = ContinuousClock.now
+        while let first = timers.first, first.deadline <= now {
+            timers.removeFirst()
+            first.work()
+        }
+    }
+
+    /// Runs what was submitted; false once the loop is stopping and nothing is left.
+    private func runSubmittedWork() -> Bool {
+        while true {
+            let (batch, stopping) = inbox.withLock { inbox in
+                defer { inbox.work.removeAll(keepingCapacity: true) }
+                return (inbox.work, inbox.stopping)
+            }
+            if batch.isEmpty { return !stopping }
+            for work in batch { work() }
+        }
+    }
+}
+
+extension EventLoop: SerialExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        execute { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func checkIsolated() {
+        preconditionInEventLoop()
+    }
+}

@@ -1,0 +1,69 @@
+import CGnuTLS
+
+/// Small helpers for calling GnuTLS from Swift; nothing outside this module sees a GnuTLS type.
+enum GnuTLS {
+    /// GnuTLS's human text for an error code, e.g. "The TLS connection was non-properly terminated."
+    static func describe(_ code: Int32) -> String {
+        String(cString: gnutls_strerror(code))
+    }
+
+    /// Throws `TLSError(code, what: …)` when `result` is negative, else returns it.
+    @discardableResult
+    static func check(_ result: Int32, _ code: TLSError.Code, _ what: @autoclosure () -> String) throws -> Int32 {
+        guard result < 0 else { return result }
+        throw TLSError.gnutls(code, what(), result)
+    }
+
+    /// Runs `body` with a datum that points at `bytes` (valid only during the call).
+    @discardableResult
+    static func withDatum<R>(_ bytes: [UInt8], _ body: (inout gnutls_datum_t) throws -> R) rethrows -> R {
+        var copy = bytes
+        return try copy.withUnsafeMutableBufferPointer { buffer in
+            var datum = gnutls_datum_t(data: buffer.baseAddress, size: UInt32(buffer.count))
+            return try body(&datum)
+        }
+    }
+
+    /// Copies a datum that GnuTLS allocated into Swift bytes and frees it.
+    static func take(_ datum: inout gnutls_datum_t) -> [UInt8] {
+        defer { cgnutls_free(datum.data); datum.data = nil; datum.size = 0 }
+        guard let data = datum.data else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(datum.size)))
+    }
+
+    /// Calls an exporter that fills a GnuTLS-allocated datum, and returns its bytes.
+    static func export(_ code: TLSError.Code, _ what: @autoclosure () -> String,
+                       _ body: (UnsafeMutablePointer<gnutls_datum_t>) -> Int32) throws -> [UInt8] {
+        var datum = gnutls_datum_t()
+        try check(body(&datum), code, what())
+        return take(&datum)
+    }
+
+    /// Reads a C string buffer filled by a "size in, size out" GnuTLS getter.
+    static func string(_ body: (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>) -> Int32) -> String? {
+        var size = 0
+        var result = body(nil, &size)
+        guard result == GNUTLS_E_SHORT_MEMORY_BUFFER || result == 0, size > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: size + 1)
+        result = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress, &size) }
+        guard result == 0 else { return nil }
+        return String(decoding: buffer.prefix(size).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: ["\0"])
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Overwrites the bytes with zeros: used on key material read from files before it is released.
+    mutating func zeroize() {
+        withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            memset_s_portable(base, raw.count)
+        }
+    }
+}
+
+/// `memset` through a volatile-ish path so the compiler does not drop the store.
+@inline(never)
+func memset_s_portable(_ pointer: UnsafeMutableRawPointer, _ count: Int) {
+    pointer.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+}

@@ -1,0 +1,285 @@
+import CGnuTLS
+import CLinux
+import Foundation
+
+/// One GnuTLS client session over a non-blocking socket, with user-space buffers on both sides.
+///
+/// Not thread-safe: its owner (a `TLSConnection`, isolated to one event loop) is the only caller.
+/// GnuTLS reads through `pull` (one large `recv` serves many records) and writes through `push`
+/// (ciphertext is queued and sent by `flush`), so GnuTLS itself never blocks nor sees EAGAIN on write.
+final class TLSSession {
+    let handle: gnutls_session_t
+    let fd: Int32
+    let context: TLSContext
+    let serverName: String
+    /// Key of the resumption cache: the name and port the session is for.
+    let peerKey: String
+
+    private var inbound = [UInt8](repeating: 0, count: TLSSession.readSize)
+    private var inboundStart = 0
+    private var inboundEnd = 0
+    private var outbound = [UInt8]()
+    private var outboundStart = 0
+    private(set) var reachedEOF = false
+    private(set) var socketError: Int32?
+
+    /// The identity sent in this handshake, kept alive while GnuTLS holds its pointers.
+    private var presentedIdentity: IdentityMaterial?
+    /// What `getClientIdentity` threw, to rethrow instead of GnuTLS's generic error.
+    private(set) var identityError: Error?
+
+    init(fd: Int32, context: TLSContext, serverName: String, port: Int) throws {
+        self.fd = fd
+        self.context = context
+        self.serverName = serverName
+        self.peerKey = "\(serverName):\(port)"
+        var handle: gnutls_session_t?
+        try GnuTLS.check(gnutls_init(&handle, CGNUTLS_CLIENT | CGNUTLS_NONBLOCK | CGNUTLS_FORCE_CLIENT_CERT
+                                     | CGNUTLS_NO_TICKETS_TLS12), .handshakeFailed, "cannot start a TLS session")
+        self.handle = handle!
+        try configure()
+    }
+
+    deinit { gnutls_deinit(handle) }
+
+    private func configure() throws {
+        let configuration = context.configuration
+        try GnuTLS.check(gnutls_priority_set(handle, context.priorities), .invalidConfiguration, "TLS priorities")
+        try GnuTLS.check(gnutls_credentials_set(handle, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(context.credentials)),
+                         .invalidConfiguration, "TLS credentials")
+        if IPAddress(serverName) == nil {
+            try GnuTLS.check(gnutls_server_name_set(handle, GNUTLS_NAME_DNS, serverName, serverName.utf8.count),
+                             .invalidConfiguration, "server name \(serverName)")
+        }
+        // The name must outlive the session: GnuTLS keeps the pointer, and `serverName` is a let of self.
+        gnutls_session_set_verify_cert(handle, serverNameCString, 0)
+        try setApplicationProtocols(configuration.applicationProtocols)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        gnutls_session_set_ptr(handle, me)
+        gnutls_transport_set_ptr(handle, me)
+        gnutls_transport_set_pull_function(handle, tlsPull)
+        gnutls_transport_set_push_function(handle, tlsPush)
+        gnutls_transport_set_pull_timeout_function(handle, tlsPullTimeout)
+        gnutls_handshake_set_hook_function(handle, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET.rawValue,
+                                           Int32(GNUTLS_HOOK_POST), tlsTicketHook)
+        if let ticket = context.takeTicket(for: peerKey) {
+            _ = GnuTLS.withDatum(ticket) { gnutls_session_set_data(handle, $0.data, Int($0.size)) }
+        }
+    }
+
+    private lazy var serverNameCString: UnsafeMutablePointer<CChar> = strdup(serverName)
+
+    private func setApplicationProtocols(_ protocols: [String]) throws {
+        guard !protocols.isEmpty else { return }
+        var storage = protocols.map { Array($0.utf8) }
+        let result = storage.withUnsafeMutableBufferPointer { buffers -> Int32 in
+            var datums = buffers.indices.map { index in
+                buffers[index].withUnsafeMutableBufferPointer {
+                    gnutls_datum_t(data: $0.baseAddress, size: UInt32($0.count))
+                }
+            }
+            // GnuTLS copies the names, so the pointers need only live through this call.
+            return gnutls_alpn_set_protocols(handle, &datums, UInt32(datums.count), 0)
+        }
+        try GnuTLS.check(result, .invalidConfiguration, "ALPN protocols \(protocols)")
+    }
+
+    // MARK: handshake and records
+
+    /// One step of the handshake: true when done, false when it waits for the socket.
+    func handshake() throws -> Bool {
+        let result = gnutls_handshake(handle)
+        flush()
+        if result == 0 {
+            if gnutls_protocol_get_version(handle) != GNUTLS_TLS1_3 { saveSession() }
+            return true
+        }
+        if result == GNUTLS_E_AGAIN || result == GNUTLS_E_INTERRUPTED || gnutls_error_is_fatal(result) == 0 {
+            return false
+        }
+        throw handshakeError(result)
+    }
+
+    /// Decrypts into `buffer`: bytes read, 0 at a clean close, nil when it must wait for the socket.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        while true {
+            let result = gnutls_record_recv(handle, buffer.baseAddress, buffer.count)
+            if result >= 0 { return result }
+            switch Int32(result) {
+            case GNUTLS_E_AGAIN: return nil
+            case GNUTLS_E_INTERRUPTED: continue
+            case GNUTLS_E_REHANDSHAKE:
+                // A TLS 1.3 KeyUpdate: answer it without blocking, then read on.
+                _ = try handshake()
+            case GNUTLS_E_PREMATURE_TERMINATION:
+                throw TLSError.gnutls(.connectionClosed, "\(serverName) closed the connection without a TLS "
+                                      + "close_notify: the data may be truncated", Int32(result))
+            default:
+                throw recordError(Int32(result))
+            }
+        }
+    }
+
+    /// Encrypts up to one record of `bytes`; returns how many bytes were taken.
+    func send(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        while true {
+            let result = gnutls_record_send(handle, bytes.baseAddress, bytes.count)
+            if result >= 0 { return result }
+            // `push` never refuses bytes, so AGAIN cannot happen; INTERRUPTED must be retried alike.
+            if Int32(result) == GNUTLS_E_INTERRUPTED || Int32(result) == GNUTLS_E_AGAIN { continue }
+            throw recordError(Int32(result))
+        }
+    }
+
+    /// Sends close_notify (best effort; the connection is going away anyway).
+    func sendCloseNotify() {
+        _ = gnutls_bye(handle, GNUTLS_SHUT_WR)
+        flush()
+    }
+
+    /// Whether decrypted bytes are waiting inside GnuTLS or our buffer (read before sleeping).
+    var hasBufferedInput: Bool {
+        gnutls_record_check_pending(handle) > 0 || inboundStart < inboundEnd
+    }
+
+    /// Ciphertext still queued for the socket.
+    var pendingOutput: Int { outbound.count - outboundStart }
+
+    // MARK: the socket side
+
+    /// Writes queued ciphertext until the socket would block.
+    func flush() {
+        while outboundStart < outbound.count {
+            let written = outbound.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + outboundStart, raw.count - outboundStart, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 { outboundStart += written; continue }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            socketError = errno
+            outbound.removeAll(); outboundStart = 0
+            return
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
+        outboundStart = 0
+    }
+
+    private static let readSize = 64 * 1024
+
+    fileprivate func pull(_ destination: UnsafeMutableRawPointer, _ length: Int) -> Int {
+        if inboundStart == inboundEnd {
+            let received = inbound.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if received == 0 { reachedEOF = true; return 0 }
+            if received < 0 {
+                let code = errno
+                if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { socketError = code }
+                gnutls_transport_set_errno(handle, code == EWOULDBLOCK ? EAGAIN : code)
+                return -1
+            }
+            inboundStart = 0
+            inboundEnd = received
+        }
+        let count = min(length, inboundEnd - inboundStart)
+        inbound.withUnsafeBytes { raw in
+            destination.copyMemory(from: raw.baseAddress! + inboundStart, byteCount: count)
+        }
+        inboundStart += count
+        return count
+    }
+
+    fileprivate func push(_ bytes: UnsafeRawBufferPointer) -> Int {
+        outbound.append(contentsOf: bytes)
+        return bytes.count
+    }
+
+    fileprivate var hasUnreadCiphertext: Bool { inboundStart < inboundEnd }
+
+    // MARK: resumption
+
+    fileprivate func saveSession() {
+        var datum = gnutls_datum_t()
+        guard gnutls_session_get_data2(handle, &datum) >= 0 else { return }
+        context.saveTicket(GnuTLS.take(&datum), for: peerKey)
+    }
+
+    // MARK: the client certificate
+
+    fileprivate func chooseIdentity(acceptableIssuers: [String]) -> IdentityMaterial? {
+        let configuration = context.configuration
+        do {
+            let identity = try configuration.getClientIdentity.map {
+                try $0(CertificateRequest(serverName: serverName, acceptableIssuers: acceptableIssuers))
+            } ?? configuration.clientIdentity
+            presentedIdentity = identity?.material
+        } catch {
+            identityError = error
+            presentedIdentity = nil
+        }
+        return presentedIdentity
+    }
+
+    /// Whether we answered the server's certificate request with a certificate.
+    var clientCertificateSent: Bool { presentedIdentity != nil }
+
+    /// The leaf certificate we sent, if any.
+    var presentedCertificate: Certificate? { presentedIdentity?.chain.first }
+}
+
+// GnuTLS callbacks: global functions, because C function pointers cannot capture context; each
+// finds its session through the pointer GnuTLS hands back.
+
+private func session(_ pointer: UnsafeMutableRawPointer?) -> TLSSession {
+    Unmanaged<TLSSession>.fromOpaque(pointer!).takeUnretainedValue()
+}
+
+private func tlsPull(_ pointer: gnutls_transport_ptr_t?, _ buffer: UnsafeMutableRawPointer?, _ length: Int) -> Int {
+    session(pointer).pull(buffer!, length)
+}
+
+private func tlsPush(_ pointer: gnutls_transport_ptr_t?, _ buffer: UnsafeRawPointer?, _ length: Int) -> Int {
+    session(pointer).push(UnsafeRawBufferPointer(start: buffer, count: length))
+}
+
+/// GnuTLS asks whether input is ready; it needs this with custom pull functions. Never waits.
+private func tlsPullTimeout(_ pointer: gnutls_transport_ptr_t?, _ milliseconds: UInt32) -> Int32 {
+    let tls = session(pointer)
+    if tls.hasUnreadCiphertext { return 1 }
+    var descriptor = pollfd(fd: tls.fd, events: Int16(POLLIN), revents: 0)
+    return poll(&descriptor, 1, 0)
+}
+
+/// TLS 1.3 tickets arrive after the handshake: save each as it comes.
+private func tlsTicketHook(_ handle: gnutls_session_t?, _ type: UInt32, _ when: UInt32, _ incoming: UInt32,
+                           _ message: UnsafePointer<gnutls_datum_t>?) -> Int32 {
+    session(gnutls_session_get_ptr(handle)).saveSession()
+    return 0
+}
+
+/// GnuTLS asks which certificate to send (only when the server requested one).
+func tlsRetrieveClientCertificate(
+    _ handle: gnutls_session_t?, _ issuers: UnsafePointer<gnutls_datum_t>?, _ issuerCount: Int32,
+    _ algorithms: UnsafePointer<gnutls_pk_algorithm_t>?, _ algorithmCount: Int32,
+    _ pcert: UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, _ pcertLength: UnsafeMutablePointer<UInt32>?,
+    _ privateKey: UnsafeMutablePointer<gnutls_privkey_t?>?
+) -> Int32 {
+    let tls = session(gnutls_session_get_ptr(handle))
+    let names = (0..<Int(max(0, issuerCount))).compactMap { DistinguishedName.text(issuers![$0]) }
+    guard let material = tls.chooseIdentity(acceptableIssuers: names) else {
+        pcertLength?.pointee = 0
+        return tls.identityError == nil ? 0 : -1
+    }
+    pcert?.pointee = material.pcerts
+    pcertLength?.pointee = material.count
+    privateKey?.pointee = material.key.handle
+    return 0
+}
+
+/// Text for raw DER distinguished names from a CertificateRequest.
+enum DistinguishedName {
+    static func text(_ datum: gnutls_datum_t) -> String? {
+        var copy = datum
+        var out = gnutls_datum_t()
+        guard gnutls_x509_rdn_get2(&copy, &out, 0) >= 0 else { return nil }
+        return String(decoding: GnuTLS.take(&out), as: UTF8.self)
+    }
+}
