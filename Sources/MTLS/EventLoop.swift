@@ -21,6 +21,8 @@ public final class EventLoop: @unchecked Sendable {
         package static let readable = Events(rawValue: EPOLLIN.rawValue)
         package static let writable = Events(rawValue: EPOLLOUT.rawValue)
         package static let hangup = Events(rawValue: EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue)
+        /// Report once, then stay quiet until `watch` arms the descriptor again.
+        package static let once = Events(rawValue: EPOLLONESHOT.rawValue)
     }
 
     /// A scheduled timer, to cancel it.

@@ -110,15 +110,15 @@ public actor TLSConnection {
 
     private func adopt(_ descriptor: Int32) {
         fd = descriptor
-        loop.register(descriptor, for: .readable) { [weak self] events in
+        loop.register(descriptor, for: .once) { [weak self] events in
             self?.assumeIsolated { $0.socketReady(events) }
         }
     }
 
     // MARK: waiting for the socket
 
+    /// The socket became ready; it stays disarmed (one-shot) until the next wait arms it.
     private func socketReady(_ events: EventLoop.Events) {
-        loop.watch(fd, for: .readable)
         resumeWaiter(with: .success(()))
     }
 
@@ -134,7 +134,7 @@ public actor TLSConnection {
                                timeoutError: TLSError? = nil) async throws {
         if let pendingFailure { throw pendingFailure }
         let wantWrite = writable || (session?.pendingOutput ?? 0) > 0
-        loop.watch(fd, for: wantWrite ? [.readable, .writable] : .readable)
+        loop.watch(fd, for: wantWrite ? [.readable, .writable, .once] : [.readable, .once])
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiter = continuation

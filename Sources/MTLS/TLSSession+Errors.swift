@@ -26,9 +26,22 @@ extension TLSSession {
     }
 
     func recordError(_ result: Int32) -> TLSError {
-        if let socketError { return socketClosed(socketError, during: "the exchange") }
+        if let socketError { return alertLeftByPeer() ?? socketClosed(socketError, during: "the exchange") }
         if result == GNUTLS_E_FATAL_ALERT_RECEIVED { return alertError(result) }
         return TLSError.gnutls(.ioError, "TLS error on the connection to \(serverName)", result)
+    }
+
+    /// A peer that rejects us sends an alert and closes, and our next write may fail first (EPIPE):
+    /// read what it left, so the error names the alert rather than the broken pipe.
+    private func alertLeftByPeer() -> TLSError? {
+        var scratch = [UInt8](repeating: 0, count: 1024)
+        for _ in 0..<16 {
+            let result = scratch.withUnsafeMutableBytes { gnutls_record_recv(handle, $0.baseAddress, $0.count) }
+            if result >= 0 && result < scratch.count { continue }
+            if Int32(result) == GNUTLS_E_FATAL_ALERT_RECEIVED { return alertError(Int32(result)) }
+            if Int32(result) != GNUTLS_E_INTERRUPTED { return nil }
+        }
+        return nil
     }
 
     private func socketClosed(_ code: Int32, during phase: String) -> TLSError {

@@ -25,6 +25,8 @@ final class TLSSession {
 
     /// The identity sent in this handshake, kept alive while GnuTLS holds its pointers.
     private var presentedIdentity: IdentityMaterial?
+    /// A TLS 1.3 ticket arrived; it is saved once the record call that received it returns.
+    fileprivate var ticketArrived = false
     /// What `getClientIdentity` threw, to rethrow instead of GnuTLS's generic error.
     private(set) var identityError: Error?
 
@@ -104,9 +106,14 @@ final class TLSSession {
     func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
         while true {
             let result = gnutls_record_recv(handle, buffer.baseAddress, buffer.count)
+            if ticketArrived { saveTicket() }
             if result >= 0 { return result }
             switch Int32(result) {
-            case GNUTLS_E_AGAIN: return nil
+            case GNUTLS_E_AGAIN:
+                // Sleep on the socket only when nothing is buffered: records may already sit in
+                // GnuTLS or in our ciphertext buffer, and the socket would never report them.
+                if hasBufferedInput { continue }
+                return nil
             case GNUTLS_E_INTERRUPTED: continue
             case GNUTLS_E_REHANDSHAKE:
                 // A TLS 1.3 KeyUpdate: answer it without blocking, then read on.
@@ -196,7 +203,14 @@ final class TLSSession {
 
     // MARK: resumption
 
-    fileprivate func saveSession() {
+    /// Saves a TLS 1.3 ticket. Asking GnuTLS for session data inside the ticket hook would make it
+    /// wait up to its own timeout for "the" ticket, stalling the connection, so this runs afterwards.
+    private func saveTicket() {
+        ticketArrived = false
+        if gnutls_session_get_flags(handle) & GNUTLS_SFLAGS_SESSION_TICKET.rawValue != 0 { saveSession() }
+    }
+
+    private func saveSession() {
         var datum = gnutls_datum_t()
         guard gnutls_session_get_data2(handle, &datum) >= 0 else { return }
         context.saveTicket(GnuTLS.take(&datum), for: peerKey)
@@ -248,10 +262,10 @@ private func tlsPullTimeout(_ pointer: gnutls_transport_ptr_t?, _ milliseconds: 
     return poll(&descriptor, 1, 0)
 }
 
-/// TLS 1.3 tickets arrive after the handshake: save each as it comes.
+/// TLS 1.3 tickets arrive after the handshake: note each as it comes.
 private func tlsTicketHook(_ handle: gnutls_session_t?, _ type: UInt32, _ when: UInt32, _ incoming: UInt32,
                            _ message: UnsafePointer<gnutls_datum_t>?) -> Int32 {
-    session(gnutls_session_get_ptr(handle)).saveSession()
+    session(gnutls_session_get_ptr(handle)).ticketArrived = true
     return 0
 }
 

@@ -1,0 +1,174 @@
+import Foundation
+import MTLS
+
+/// A server process started for one test on a free loopback port, stopped by `stop()`.
+final class PeerProcess: Sendable {
+    let port: Int
+    private let process: Process
+    private let logPath: String
+
+    private init(port: Int, process: Process, logPath: String) {
+        self.port = port
+        self.process = process
+        self.logPath = logPath
+    }
+
+    /// Starts `executable` with `arguments(port)` and waits until the port accepts connections.
+    static func start(_ executable: String, logDirectory: URL, arguments: (Int) -> [String]) async throws -> PeerProcess {
+        let port = try freeLoopbackPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port)
+        let logPath = logDirectory.appendingPathComponent("\((executable as NSString).lastPathComponent)-\(port).log").path
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let peer = PeerProcess(port: port, process: process, logPath: logPath)
+        try await peer.waitUntilListening()
+        return peer
+    }
+
+    private func waitUntilListening() async throws {
+        for _ in 0..<200 {
+            if canConnect(port: port) { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        stop()
+        throw TLSError(.connectTimeout, "test peer on port \(port) did not start: \(log)")
+    }
+
+    /// Connections to the peer, redirected: the name stays `TestPKI.serverName`.
+    var connectTo: [ConnectTo] { [ConnectTo(host: nil, port: nil, targetHost: "127.0.0.1", targetPort: port)] }
+
+    /// Kills the peer and waits for it. SIGKILL, because gnutls-serv acts on SIGTERM only once a
+    /// blocking poll (up to 40 s) in its handshake code returns.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = loopback(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard ok else { throw TLSError(.ioError, "no free loopback port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+func loopback(port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return address
+}
+
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = loopback(port: port)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
+
+/// `gnutls-serv` in echo mode: it ends the handshake with an alert when the client certificate is
+/// missing or does not verify, as Google's front ends do.
+enum GnuTLSServ {
+    static func start(certificate: String = TestPKI.shared.path("server.pem"),
+                      key: String = TestPKI.shared.path("server.key"),
+                      clientCA: String = TestPKI.shared.path("ca.pem"),
+                      extra: [String] = []) async throws -> PeerProcess {
+        try await PeerProcess.start("/usr/bin/gnutls-serv", logDirectory: TestPKI.shared.directory) { port in
+            ["--echo", "--port", String(port), "--x509certfile", certificate, "--x509keyfile", key,
+             "--x509cafile", clientCA, "--require-client-cert", "--verify-client-cert", "--alpn", "h2"] + extra
+        }
+    }
+}
+
+/// nginx with `ssl_verify_client on` and HTTP/2: it completes the handshake whatever the client sends
+/// and answers 400 to a missing or untrusted certificate; `/` reports what it saw.
+enum Nginx {
+    static func start(certificate: String = TestPKI.shared.path("server.pem"),
+                      key: String = TestPKI.shared.path("server.key"),
+                      clientCA: String = TestPKI.shared.path("ca.pem"),
+                      http2: Bool = true) async throws -> PeerProcess {
+        let directory = try TestPKI.shared.scratch("nginx")
+        return try await PeerProcess.start("/usr/sbin/nginx", logDirectory: directory) { port in
+            let config = """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid \(directory.path)/nginx.pid;
+            error_log \(directory.path)/error.log info;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(directory.path)/body;
+                proxy_temp_path \(directory.path)/proxy;
+                fastcgi_temp_path \(directory.path)/fastcgi;
+                uwsgi_temp_path \(directory.path)/uwsgi;
+                scgi_temp_path \(directory.path)/scgi;
+                ssl_session_tickets on;
+                ssl_protocols TLSv1.2 TLSv1.3;
+                server {
+                    listen 127.0.0.1:\(port) ssl\(http2 ? " http2" : "");
+                    ssl_certificate \(certificate);
+                    ssl_certificate_key \(key);
+                    ssl_client_certificate \(clientCA);
+                    ssl_verify_client on;
+                    location / {
+                        default_type text/plain;
+                        return 200 "verify=$ssl_client_verify subject=$ssl_client_s_dn sni=$ssl_server_name\\n";
+                    }
+                }
+            }
+            """
+            try? Data(config.utf8).write(to: directory.appendingPathComponent("nginx.conf"))
+            return ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path]
+        }
+    }
+}
+
+/// Helpers for talking to the peers.
+extension TLSConnection {
+    /// Writes `text` and reads until `count` bytes came back (the echo server's answer).
+    func echo(_ text: String) async throws -> String {
+        let bytes = Array(text.utf8)
+        try await write(bytes)
+        var received: [UInt8] = []
+        while received.count < bytes.count {
+            let chunk = try await read()
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Sends `GET /` over HTTP/1.1 and returns the whole response (nginx closes after it).
+    func getOverHTTP1() async throws -> String {
+        try await write(Array("GET / HTTP/1.1\r\nHost: \(TestPKI.serverName)\r\nConnection: close\r\n\r\n".utf8))
+        var response: [UInt8] = []
+        while true {
+            let chunk = try await read()
+            if chunk.isEmpty { break }
+            response += chunk
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}
