@@ -1,4 +1,5 @@
 import CGnuTLS
+import CLinux
 import Foundation
 
 /// An X.509 certificate, parsed once: who it names, who signed it, when it is valid.
@@ -180,7 +181,7 @@ final class X509Certificate {
                     _ = gnutls_pubkey_export_ecc_raw(pub, &curve, nil, nil)
                 }
             }
-            return "\(name)-\(String(cString: gnutls_ecc_curve_get_name(curve) ?? gnutls_pk_algorithm_get_name(GNUTLS_PK_ECDSA)))"
+            return "ECDSA-\(gnutls_ecc_curve_get_name(curve).map { String(cString: $0) } ?? "unknown")"
         }
         return name
     }
@@ -205,14 +206,14 @@ enum Hex {
     }
 }
 
-/// Text for a raw IPv4 or IPv6 address.
+/// Text for a raw IPv4 or IPv6 address, as `inet_ntop` writes it (`::1`).
 enum IPAddressText {
     static func format(_ bytes: [UInt8]) -> String {
-        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
-        var groups: [String] = []
-        for i in stride(from: 0, to: bytes.count - 1, by: 2) {
-            groups.append(String(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]), radix: 16))
+        var text = [CChar](repeating: 0, count: 64)
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        guard bytes.count == 4 || bytes.count == 16, inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else {
+            return Hex.encode(bytes)
         }
-        return groups.joined(separator: ":")
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

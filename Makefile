@@ -1,0 +1,38 @@
+# The two commands: `make demo` runs the main job, `make test` proves it.
+# Each installs the Debian packages it needs when they are missing (as root).
+
+BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
+PEER_PACKAGES  := nginx gnutls-bin softhsm2
+SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
+
+.PHONY: all build demo test deps peers check-dependencies clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES)
+
+peers: deps
+	@scripts/install-deps.sh $(PEER_PACKAGES)
+
+build: deps
+	swift build
+
+## demo: an mTLS handshake with a local server (gnutls-serv) that requires our client certificate.
+demo: peers
+	swift build --product tls-handshake
+	swift run --skip-build tls-handshake
+
+check-dependencies:
+	@scripts/check-dependencies.sh
+
+## test: every test against real peers on 127.0.0.1, then the demo as a smoke run.
+test: peers check-dependencies
+	rm -rf $(SOFTHSM_DIR) && mkdir -p $(SOFTHSM_DIR)/tokens
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' $(SOFTHSM_DIR)/tokens > $(SOFTHSM_DIR)/softhsm2.conf
+	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf swift test
+	$(MAKE) --no-print-directory demo
+
+clean:
+	swift package clean
+	rm -rf $(SOFTHSM_DIR)

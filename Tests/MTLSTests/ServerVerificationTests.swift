@@ -1,0 +1,95 @@
+import Foundation
+import MTLS
+import Testing
+
+@Suite("The server's certificate is verified, host name included, and cannot be skipped")
+struct ServerVerificationTests {
+    let pki = TestPKI.shared
+
+    /// Starts gnutls-serv with `server` as its certificate and connects to it as `TestPKI.serverName`.
+    private func connectionError(serverCertificate server: IssuedCertificate,
+                                 trust: TrustRoots? = nil) async throws -> TLSError? {
+        let directory = try pki.scratch("server-cert")
+        let certificate = directory.appendingPathComponent("server.pem").path
+        let key = directory.appendingPathComponent("server.key").path
+        try server.write(certificateTo: certificate, keyTo: key)
+        let peer = try await GnuTLSServ.start(certificate: certificate, key: key)
+        defer { peer.stop() }
+        var configuration = pki.configuration(identity: try pki.client.identity())
+        if let trust { configuration.trustRoots = trust }
+        return await #expect(throws: TLSError.self) {
+            _ = try await TLSConnection.connect(host: TestPKI.serverName, port: 443, configuration: configuration,
+                                                connectTo: peer.connectTo)
+        }
+    }
+
+    @Test("a server certificate for another name is refused with hostnameMismatch")
+    func wrongNameIsRefused() async throws {
+        let other = try pki.authority.makeServerCertificate(dnsNames: ["pubsub.mtls.example.com"])
+        let error = try await connectionError(serverCertificate: other)
+        #expect(error?.code == .hostnameMismatch)
+        #expect(error?.message.contains(TestPKI.serverName) == true)
+    }
+
+    @Test("a wildcard does not match two labels")
+    func wildcardDoesNotSpanLabels() async throws {
+        let wildcard = try pki.authority.makeServerCertificate(dnsNames: ["*.googleapis.com"])
+        let error = try await connectionError(serverCertificate: wildcard)
+        #expect(error?.code == .hostnameMismatch)
+    }
+
+    @Test("a server certificate from an unknown CA is refused with untrustedServer")
+    func unknownCAIsRefused() async throws {
+        let foreign = try pki.otherAuthority.makeServerCertificate(dnsNames: [TestPKI.serverName])
+        let error = try await connectionError(serverCertificate: foreign)
+        #expect(error?.code == .untrustedServer)
+    }
+
+    @Test("our test server is refused with the system trust store, which does not know its CA")
+    func systemStoreRefusesTestCA() async throws {
+        let error = try await connectionError(serverCertificate: pki.server, trust: .system)
+        #expect(error?.code == .untrustedServer)
+    }
+
+    @Test("an expired server certificate is refused with certificateExpired")
+    func expiredIsRefused() async throws {
+        let expired = try pki.authority.makeServerCertificate(dnsNames: [TestPKI.serverName],
+                                                              notBefore: Date() - 86400 * 30, notAfter: Date() - 86400)
+        let error = try await connectionError(serverCertificate: expired)
+        #expect(error?.code == .certificateExpired)
+    }
+
+    @Test("a server certificate that is not valid yet is refused with certificateNotYetValid")
+    func notYetValidIsRefused() async throws {
+        let future = try pki.authority.makeServerCertificate(dnsNames: [TestPKI.serverName],
+                                                             notBefore: Date() + 86400, notAfter: Date() + 86400 * 30)
+        let error = try await connectionError(serverCertificate: future)
+        #expect(error?.code == .certificateNotYetValid)
+    }
+
+    @Test("a chain through an intermediate CA verifies when the server sends the intermediate")
+    func intermediateChainVerifies() async throws {
+        let intermediate = try CertificateAuthority(intermediateOf: pki.authority, commonName: "Issuing CA")
+        let server = try intermediate.makeServerCertificate(dnsNames: [TestPKI.serverName])
+        #expect(server.intermediates == [intermediate.certificate])
+        let directory = try pki.scratch("intermediate")
+        let certificate = directory.appendingPathComponent("server.pem").path
+        let key = directory.appendingPathComponent("server.key").path
+        try server.write(certificateTo: certificate, keyTo: key)
+        let peer = try await GnuTLSServ.start(certificate: certificate, key: key)
+        defer { peer.stop() }
+        let connection = try await TLSConnection.connect(host: TestPKI.serverName, port: 443,
+                                                         configuration: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo)
+        #expect(try #require(await connection.info).peerCertificates.count == 2)
+    }
+
+    @Test("dialling by IP address verifies the address against the certificate's IP SANs")
+    func ipAddressIsVerified() async throws {
+        let peer = try await GnuTLSServ.start()
+        defer { peer.stop() }
+        let connection = try await TLSConnection.connect(host: "127.0.0.1", port: peer.port,
+                                                         configuration: pki.configuration(identity: try pki.client.identity()))
+        #expect(try await connection.echo("ip\n") == "ip\n")
+    }
+}
