@@ -22,7 +22,7 @@ public actor TLSConnection {
     /// Set once the handshake finished.
     public private(set) var info: TLSConnectionInfo?
 
-    private init(loop: EventLoop, context: TLSContext) {
+    init(loop: EventLoop, context: TLSContext) {
         self.loop = loop
         self.context = context
     }
@@ -56,7 +56,14 @@ public actor TLSConnection {
     private func establish(host: String, port: Int, connectTo: [ConnectTo], deadline: ContinuousClock.Instant) async throws {
         let target = ConnectTo.target(for: host, port: port, rules: connectTo)
         let addresses = try await SocketAddress.resolve(host: target.host, port: target.port)
-        let address = try await connectTCP(addresses, name: "\(target.host):\(target.port)", deadline: deadline)
+        try await establish(host: host, port: port, addresses: addresses, dialling: "\(target.host):\(target.port)",
+                            deadline: deadline)
+    }
+
+    /// Connects to `addresses` in turn, then runs the handshake for `host`.
+    func establish(host: String, port: Int, addresses: [SocketAddress], dialling name: String,
+                   deadline: ContinuousClock.Instant) async throws {
+        let address = try await connectTCP(addresses, name: name, deadline: deadline)
         let serverName = context.configuration.serverName ?? host
         let session = try TLSSession(fd: fd, context: context, serverName: serverName, port: port)
         self.session = session
