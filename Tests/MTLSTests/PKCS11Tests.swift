@@ -10,20 +10,11 @@ struct PKCS11Tests {
 
     @Test("a key inside a SoftHSM2 token completes an mTLS handshake", .enabled(if: FileManager.default.fileExists(atPath: module)))
     func softHSMIdentityHandshakes() async throws {
-        let token = try SoftHSMToken(label: "hs-\(getpid())", pin: "1234")
-        let issued = try pki.authority.makeClientCertificate(commonName: "hsm-device")
-        let directory = try pki.scratch("hsm-src")
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        try issued.write(certificateTo: certificate, keyTo: key)
-        try token.store(key: key, certificate: certificate, label: "device")
-        try FileManager.default.removeItem(atPath: key)   // from here on the key exists only in the token
-
-        let identity = try ClientIdentity.pkcs11(
-            privateKeyURL: "pkcs11:token=\(token.label);object=device;type=private", certificate: "pkcs11:token=\(token.label);object=device;type=cert",
-            pin: "1234", module: Self.module)
-        #expect(identity.certificate == issued.certificate)
-        #expect(identity.keyLocation == .pkcs11("pkcs11:token=\(token.label);object=device;type=private"))
+        let token = try SoftHSMToken.shared
+        let identity = try ClientIdentity.pkcs11(privateKeyURL: token.keyURL, certificate: token.certificateURL,
+                                                 pin: token.pin, module: Self.module)
+        #expect(identity.certificate == token.issued.certificate)
+        #expect(identity.keyLocation == .pkcs11(token.keyURL))
 
         let peer = try await GnuTLSServ.start()
         defer { peer.stop() }
@@ -31,36 +22,51 @@ struct PKCS11Tests {
                                                          configuration: pki.configuration(identity: identity),
                                                          connectTo: peer.connectTo)
         #expect(try await connection.echo("hsm\n") == "hsm\n")
-        #expect(try #require(await connection.info).clientCertificate == issued.certificate)
+        #expect(try #require(await connection.info).clientCertificate == token.issued.certificate)
     }
 
     @Test("a wrong PIN is wrongPassphrase and the PIN is not in the message", .enabled(if: FileManager.default.fileExists(atPath: module)))
     func wrongPIN() throws {
-        let token = try SoftHSMToken(label: "pin-\(getpid())", pin: "1234")
-        let directory = try pki.scratch("hsm-pin")
-        let key = directory.appendingPathComponent("key.pem").path
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        try pki.authority.makeClientCertificate(commonName: "pin").write(certificateTo: certificate, keyTo: key)
-        try token.store(key: key, certificate: certificate, label: "device")
+        let token = try SoftHSMToken.untouched
         let error = #expect(throws: TLSError.self) {
-            try ClientIdentity.pkcs11(privateKeyURL: "pkcs11:token=\(token.label);object=device;type=private",
-                                      certificate: certificate, pin: "9999", module: Self.module)
+            try ClientIdentity.pkcs11(privateKeyURL: token.keyURL, certificate: token.certificateURL,
+                                      pin: "9999", module: Self.module)
         }
-        #expect(error?.code == .wrongPassphrase || error?.code == .pkcs11)
+        #expect(error?.code == .wrongPassphrase)
         #expect(error.map { "\($0)" }?.contains("9999") == false)
     }
 }
 
-/// A fresh SoftHSM2 token in the test directory (SOFTHSM2_CONF is set by `make test` and the suite).
-struct SoftHSMToken {
+/// One SoftHSM2 token for the whole run, holding a client key that was deleted from disk after
+/// import. Made once, before any test loads the module: a loaded SoftHSM2 does not see tokens
+/// that another process creates later (SOFTHSM2_CONF is set by `make test`, or here).
+struct SoftHSMToken: Sendable {
+    /// The token the handshake test logs in to, and one nobody logs in to (PKCS#11 logins last for
+    /// the process, so a wrong PIN is only asked for on a token that is not logged in yet).
+    static let tokens = Result {
+        (try SoftHSMToken(label: "mtls-\(getpid())", pin: "1234"), try SoftHSMToken(label: "pin-\(getpid())", pin: "1234"))
+    }
+    static var shared: SoftHSMToken { get throws { try tokens.get().0 } }
+    static var untouched: SoftHSMToken { get throws { try tokens.get().1 } }
+
     let label: String
     let pin: String
+    let issued: IssuedCertificate
+    var keyURL: String { "pkcs11:token=\(label);object=device;type=private" }
+    var certificateURL: String { "pkcs11:token=\(label);object=device;type=cert" }
 
-    init(label: String, pin: String) throws {
+    private init(label: String, pin: String) throws {
         self.label = label
         self.pin = pin
         try SoftHSMToken.configure()
         try run("/usr/bin/softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "5678", "--pin", pin])
+        issued = try TestPKI.shared.authority.makeClientCertificate(commonName: "hsm-device")
+        let directory = try TestPKI.shared.scratch("hsm-src")
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        try issued.write(certificateTo: certificate, keyTo: key)
+        try store(key: key, certificate: certificate, label: "device")
+        try FileManager.default.removeItem(atPath: key)   // from here on the key exists only in the token
     }
 
     /// Points SoftHSM2 at a token directory of this test run unless `make test` already did;
