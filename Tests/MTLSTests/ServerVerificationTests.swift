@@ -93,3 +93,42 @@ struct ServerVerificationTests {
         #expect(try await connection.echo("ip\n") == "ip\n")
     }
 }
+
+@Suite("Trust roots from a directory, from memory, and combined")
+struct TrustRootSourceTests {
+    let pki = TestPKI.shared
+
+    @Test("each source of roots verifies the test server", arguments: ["directory", "memory", "system+file"])
+    func rootsVerify(_ source: String) async throws {
+        let roots: TrustRoots
+        switch source {
+        case "directory":
+            let directory = try pki.scratch("ca-dir")
+            try Data(pki.authority.certificatePEM.utf8).write(to: directory.appendingPathComponent("test-ca.pem"))
+            roots = .directory(directory.path)
+        case "memory":
+            roots = .certificates([pki.authority.certificate])
+        default:
+            roots = .system + .pemFile(pki.path("ca.pem"))
+        }
+        let peer = try await GnuTLSServ.start()
+        defer { peer.stop() }
+        var configuration = pki.configuration(identity: try pki.client.identity())
+        configuration.trustRoots = roots
+        let connection = try await TLSConnection.connect(host: TestPKI.serverName, port: 443, configuration: configuration,
+                                                         connectTo: peer.connectTo)
+        #expect(try await connection.echo("roots\n") == "roots\n")
+    }
+
+    @Test("a CA file without certificates is an error naming it")
+    func emptyCAFile() throws {
+        let directory = try pki.scratch("bad-ca")
+        let path = directory.appendingPathComponent("ca.pem").path
+        try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: TLSError.self) {
+            _ = try TLSContext(configuration: TLSConfiguration(trustRoots: .pemFile(path)))
+        }
+        #expect(error?.code == .malformedInput)
+        #expect(error?.message.contains(path) == true)
+    }
+}
