@@ -79,10 +79,11 @@ enum PEM {
         return String(decoding: GnuTLS.take(&out), as: UTF8.self)
     }
 
-    /// Whether the text looks like an encrypted private key (PKCS#8 or OpenSSL's legacy form).
+    /// Whether the bytes hold an encrypted private key (PKCS#8 or OpenSSL's legacy form); searched
+    /// in place, so no copy of the key is made.
     static func isEncryptedKey(_ bytes: [UInt8]) -> Bool {
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED")
+        bytes.firstRange(of: Array("BEGIN ENCRYPTED PRIVATE KEY".utf8)) != nil
+            || bytes.firstRange(of: Array("Proc-Type: 4,ENCRYPTED".utf8)) != nil
     }
 }
 

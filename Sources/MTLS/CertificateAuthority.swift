@@ -112,10 +112,9 @@ public struct IssuedCertificate: Sendable {
     public func write(certificateTo certificatePath: String, keyTo keyPath: String,
                       keyFormat: PrivateKeyFormat = .pkcs8) throws {
         try Data(chainPEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
-        guard FileManager.default.createFile(atPath: keyPath, contents: Data(try privateKeyPEM(keyFormat).utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw TLSError(.unreadableFile, "cannot write the private key file \(keyPath)")
-        }
+        var key = try key.export(keyFormat)
+        defer { key.zeroize() }
+        try FileBytes.writePrivate(key, to: keyPath, what: "private key file")
     }
 }
 

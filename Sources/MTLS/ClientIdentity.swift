@@ -38,11 +38,10 @@ public struct ClientIdentity: Sendable {
     /// An identity from a PEM certificate chain (leaf first) and a PEM private key in memory.
     ///
     /// The key may be PKCS#1, SEC1, PKCS#8, or encrypted PKCS#8 when `passphrase` is given.
+    /// The caller owns `privateKey` and may wipe it afterwards; no copy of it is kept.
     public static func pem(certificateChain: [UInt8], privateKey: [UInt8], passphrase: String? = nil) throws -> ClientIdentity {
-        var key = privateKey
-        defer { key.zeroize() }
-        return try build(chainPEM: certificateChain, chainSource: "the certificate chain",
-                         key: PrivateKey.pem(key, passphrase: passphrase, source: "the private key"),
+        try build(chainPEM: certificateChain, chainSource: "the certificate chain",
+                         key: PrivateKey.pem(privateKey, passphrase: passphrase, source: "the private key"),
                          keySource: "the private key", location: .memory)
     }
 
@@ -80,7 +79,7 @@ public struct ClientIdentity: Sendable {
         if let module { try PKCS11Modules.add(module) }
         let key = try PrivateKey.pkcs11(url: privateKeyURL, pin: pin)
         let location = KeyLocation.pkcs11(PKCS11URL.redacted(privateKeyURL))
-        if certificate.hasPrefix("pkcs11:") {
+        if certificate.lowercased().hasPrefix("pkcs11:") {
             let crt = try X509Certificate.fromPKCS11(url: certificate, pin: pin)
             return try build(chain: [crt], chainSource: PKCS11URL.redacted(certificate), key: key,
                              keySource: PKCS11URL.redacted(privateKeyURL), location: location)
@@ -163,6 +162,7 @@ enum PKCS12 {
         defer { cgnutls_free(chain) }
         let certificates = (0..<Int(chainCount)).map { X509Certificate(adopting: chain![$0]!) }
         guard let key, !certificates.isEmpty else {
+            if let key { gnutls_x509_privkey_deinit(key) }
             throw TLSError(.malformedInput, "\(source) does not hold a private key with its certificate")
         }
         return (try PrivateKey.adopting(x509: key), certificates)

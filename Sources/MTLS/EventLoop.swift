@@ -61,12 +61,15 @@ public final class EventLoop: @unchecked Sendable {
         let box = Unmanaged.passRetained(StartBox(loop: self, started: started, name: name))
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
-        let result = pthread_create(&thread, &attributes, { raw in
+        // The new thread writes `thread` itself before `started` fires; the parent's copy stays local.
+        var created = pthread_t()
+        let result = pthread_create(&created, &attributes, { raw in
             let box = Unmanaged<StartBox>.fromOpaque(raw!).takeRetainedValue()
             box.loop.run(name: box.name, started: box.started)
             return nil
         }, box.toOpaque())
         precondition(result == 0, "cannot start the event loop thread: \(result)")
+        _ = created
         pthread_attr_destroy(&attributes)
         started.wait()
     }
@@ -88,15 +91,24 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `work` on the loop thread, after work submitted before it.
+    ///
+    /// Submitting to a loop that was shut down is a programming error and stops the process.
     public func execute(_ work: @escaping @Sendable () -> Void) {
+        precondition(tryExecute(work), "work submitted to an event loop that was shut down")
+    }
+
+    /// `execute`, or false (and `work` dropped) when the loop has been shut down.
+    package func tryExecute(_ work: @escaping @Sendable () -> Void) -> Bool {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
             inbox.work.append(work)
             return true
         }
-        precondition(accepted, "work submitted to an event loop that was shut down")
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        if accepted {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+        return accepted
     }
 
     /// Stops the loop thread and closes its descriptors; waits until the thread has ended.
@@ -186,8 +198,12 @@ public final class EventLoop: @unchecked Sendable {
         finished.signal()
     }
 
+    /// Whether submitted work is waiting (then epoll must not sleep).
+    private var hasSubmittedWork: Bool { inbox.withLock { !$0.work.isEmpty } }
+
     /// Milliseconds until the next timer, or -1 to wait for I/O only.
     private func waitMilliseconds() -> Int32 {
+        if hasSubmittedWork { return 0 }
         guard let first = timers.first else { return -1 }
         let remaining = ContinuousClock.now.duration(to: first.deadline)
         if remaining <= .zero { return 0 }
@@ -203,16 +219,15 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Runs what was submitted; false once the loop is stopping and nothing is left.
+    /// Runs one batch of what was submitted, so work that submits more work cannot starve I/O
+    /// and timers; false once the loop is stopping and nothing is left.
     private func runSubmittedWork() -> Bool {
-        while true {
-            let (batch, stopping) = inbox.withLock { inbox in
-                defer { inbox.work.removeAll(keepingCapacity: true) }
-                return (inbox.work, inbox.stopping)
-            }
-            if batch.isEmpty { return !stopping }
-            for work in batch { work() }
+        let (batch, stopping) = inbox.withLock { inbox in
+            defer { inbox.work.removeAll(keepingCapacity: true) }
+            return (inbox.work, inbox.stopping)
         }
+        for work in batch { work() }
+        return !(stopping && batch.isEmpty)
     }
 }
 

@@ -1,4 +1,5 @@
 import CGnuTLS
+import Glibc
 
 /// Small helpers for calling GnuTLS from Swift; nothing outside this module sees a GnuTLS type.
 enum GnuTLS {
@@ -16,17 +17,22 @@ enum GnuTLS {
 
     /// Runs `body` with a datum that points at `bytes` (valid only during the call).
     @discardableResult
+    /// GnuTLS only reads through it; no copy is made, so key bytes are not duplicated.
     static func withDatum<R>(_ bytes: [UInt8], _ body: (inout gnutls_datum_t) throws -> R) rethrows -> R {
-        var copy = bytes
-        return try copy.withUnsafeMutableBufferPointer { buffer in
-            var datum = gnutls_datum_t(data: buffer.baseAddress, size: UInt32(buffer.count))
+        try bytes.withUnsafeBufferPointer { buffer in
+            var datum = gnutls_datum_t(data: UnsafeMutablePointer(mutating: buffer.baseAddress), size: UInt32(buffer.count))
             return try body(&datum)
         }
     }
 
-    /// Copies a datum that GnuTLS allocated into Swift bytes and frees it.
+    /// Copies a datum that GnuTLS allocated into Swift bytes, then wipes and frees it (some hold keys).
     static func take(_ datum: inout gnutls_datum_t) -> [UInt8] {
-        defer { cgnutls_free(datum.data); datum.data = nil; datum.size = 0 }
+        defer {
+            if let data = datum.data { explicit_bzero(data, Int(datum.size)) }
+            cgnutls_free(datum.data)
+            datum.data = nil
+            datum.size = 0
+        }
         guard let data = datum.data else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: Int(datum.size)))
     }
@@ -53,17 +59,12 @@ enum GnuTLS {
 }
 
 extension Array where Element == UInt8 {
-    /// Overwrites the bytes with zeros: used on key material read from files before it is released.
+    /// Overwrites the bytes with zeros (`explicit_bzero`, which the compiler may not drop): used on
+    /// key material this SDK read from files, before it is released.
     mutating func zeroize() {
         withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return }
-            memset_s_portable(base, raw.count)
+            explicit_bzero(base, raw.count)
         }
     }
-}
-
-/// `memset` through a volatile-ish path so the compiler does not drop the store.
-@inline(never)
-func memset_s_portable(_ pointer: UnsafeMutableRawPointer, _ count: Int) {
-    pointer.initializeMemory(as: UInt8.self, repeating: 0, count: count)
 }

@@ -7,17 +7,31 @@ import Glibc
 ///
 /// `connect` resolves the host (every address is tried in turn), applies `connectTo` rules, and
 /// completes the handshake with the host name verified. The actor runs on its event loop's thread.
-/// Close it with `close()`; a connection dropped without it is closed by the loop.
+/// One read and one write may be in flight at once. Close it with `close()`; a connection dropped
+/// without it is closed by the loop.
 public actor TLSConnection {
     /// The loop whose thread runs this connection.
     public nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
+    /// Which way a task waits for the socket.
+    enum Direction { case read, write }
+
+    /// A task suspended until the socket is ready in its direction, or its deadline passes.
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
+        let timer: EventLoop.TimerID?
+    }
+
+    /// Encrypted bytes queued beyond this make `write` wait for the socket to drain.
+    private static let outputLimit = 256 * 1024
+
     private let context: TLSContext
     private var session: TLSSession?
     private var fd: Int32 = -1
-    private var waiter: CheckedContinuation<Void, any Error>?
-    private var waitTimer: EventLoop.TimerID?
+    private var waiters: [Direction: Waiter] = [:]
+    private var nextWaiterID: UInt64 = 0
     private var pendingFailure: (any Error)?
     /// Set once the handshake finished.
     public private(set) var info: TLSConnectionInfo?
@@ -48,7 +62,8 @@ public actor TLSConnection {
     deinit {
         let fd = fd, loop = loop
         guard fd >= 0 else { return }
-        loop.execute { loop.deregister(fd); Glibc.close(fd) }
+        // If the loop is gone, nothing watches the descriptor any more: close it here.
+        if !loop.tryExecute({ loop.deregister(fd); Glibc.close(fd) }) { Glibc.close(fd) }
     }
 
     // MARK: establishing
@@ -65,54 +80,59 @@ public actor TLSConnection {
                    deadline: ContinuousClock.Instant) async throws {
         let address = try await connectTCP(addresses, name: name, deadline: deadline)
         let serverName = context.configuration.serverName ?? host
-        let session = try TLSSession(fd: fd, context: context, serverName: serverName, port: port)
-        self.session = session
         do {
+            let session = try TLSSession(fd: fd, context: context, serverName: serverName, port: port)
+            self.session = session
             while try !session.handshake() {
-                try await waitForSocket(deadline: deadline, timeoutError: TLSError(
+                try await wait(.read, until: deadline, timeoutError: TLSError(
                     .handshakeTimeout, "the TLS handshake with \(serverName) at \(address) did not finish in time"))
             }
+            let info = TLSConnectionInfo(session: session, remoteAddress: address.description)
+            if context.configuration.requireApplicationProtocol && !context.configuration.applicationProtocols.isEmpty
+                && info.applicationProtocol == nil {
+                throw session.noApplicationProtocol()
+            }
+            self.info = info
         } catch {
             close(reason: error)
             throw error
         }
-        let info = TLSConnectionInfo(session: session, remoteAddress: address.description)
-        if context.configuration.requireApplicationProtocol && !context.configuration.applicationProtocols.isEmpty
-            && info.applicationProtocol == nil {
-            let error = session.noApplicationProtocol()
-            close(reason: error)
-            throw error
-        }
-        self.info = info
     }
 
-    /// Tries each address in turn until one accepts; leaves `fd` registered with the loop.
+    /// Tries each address in turn, giving each a fair share of the time left; leaves `fd` open.
     private func connectTCP(_ addresses: [SocketAddress], name: String, deadline: ContinuousClock.Instant) async throws -> SocketAddress {
         var failures: [String] = []
         var refusedOnly = true
-        for address in addresses {
-            let attempt = TCPSocket.startConnect(to: address)
-            var code = attempt.error
-            if attempt.fd >= 0 {
-                adopt(attempt.fd)
-                if !attempt.done {
-                    do {
-                        try await waitForSocket(writable: true, deadline: deadline, timeoutError: TLSError(
-                            .connectTimeout, "no TCP connection to \(name) (\(address)) within the timeout"))
-                    } catch {
-                        closeSocket()
-                        throw error
-                    }
-                    code = TCPSocket.connectResult(fd)
-                }
-                if code == 0 { return address }
-                closeSocket()
-            }
+        for (index, address) in addresses.enumerated() {
+            let share = ContinuousClock.now.duration(to: deadline) / (addresses.count - index)
+            let code = try await connectTCP(to: address, until: .now + share)
+            if code == 0 { return address }
             refusedOnly = refusedOnly && code == ECONNREFUSED
-            failures.append("\(address): \(String(cString: strerror(code)))")
+            failures.append("\(address): \(code == ETIMEDOUT ? "timed out" : String(cString: strerror(code)))")
         }
         throw TLSError(refusedOnly && !failures.isEmpty ? .connectionRefused : .connectTimeout,
                        "cannot connect to \(name): " + (failures.isEmpty ? "no address" : failures.joined(separator: "; ")))
+    }
+
+    /// One connect attempt: 0 on success (`fd` open and registered), else an errno (ETIMEDOUT for the deadline).
+    private func connectTCP(to address: SocketAddress, until deadline: ContinuousClock.Instant) async throws -> Int32 {
+        let attempt = TCPSocket.startConnect(to: address)
+        guard attempt.fd >= 0 else { return attempt.error }
+        adopt(attempt.fd)
+        var code: Int32 = 0
+        if !attempt.done {
+            do {
+                try await wait(.write, until: deadline, timeoutError: TLSError(.connectTimeout, "connect timed out"))
+                code = TCPSocket.connectResult(fd)
+            } catch let error as TLSError where error.code == .connectTimeout {
+                code = ETIMEDOUT
+            } catch {
+                closeSocket()
+                throw error
+            }
+        }
+        if code != 0 { closeSocket() }
+        return code
     }
 
     private func adopt(_ descriptor: Int32) {
@@ -124,57 +144,80 @@ public actor TLSConnection {
 
     // MARK: waiting for the socket
 
-    /// The socket became ready; it stays disarmed (one-shot) until the next wait arms it.
+    /// The socket became ready: flush what is queued, wake the waiter of each ready direction,
+    /// and re-arm (one-shot) for whoever still waits.
     private func socketReady(_ events: EventLoop.Events) {
-        resumeWaiter(with: .success(()))
+        session?.flush()
+        if !events.isDisjoint(with: [.readable, .hangup]) { resume(.read, with: .success(())) }
+        if !events.isDisjoint(with: [.writable, .hangup]) { resume(.write, with: .success(())) }
+        arm()
     }
 
-    private func resumeWaiter(with result: Result<Void, any Error>) {
-        if let timer = waitTimer { loop.cancel(timer); waitTimer = nil }
-        let waiter = self.waiter
-        self.waiter = nil
-        waiter?.resume(with: result)
+    /// Watches the directions someone waits for, and writability while ciphertext is queued.
+    private func arm() {
+        guard fd >= 0 else { return }
+        var events: EventLoop.Events = .once
+        if waiters[.read] != nil { events.insert(.readable) }
+        if waiters[.write] != nil || (session?.pendingOutput ?? 0) > 0 { events.insert(.writable) }
+        if events != .once { loop.watch(fd, for: events) }
     }
 
-    /// Suspends until the socket is readable (or writable, or has queued output to flush).
-    private func waitForSocket(writable: Bool = false, deadline: ContinuousClock.Instant?,
-                               timeoutError: TLSError? = nil) async throws {
+    private func resume(_ direction: Direction, with result: Result<Void, any Error>, id: UInt64? = nil) {
+        guard let waiter = waiters[direction], id == nil || waiter.id == id else { return }
+        waiters[direction] = nil
+        if let timer = waiter.timer { loop.cancel(timer) }
+        waiter.continuation.resume(with: result)
+    }
+
+    /// Suspends until the socket is ready for `direction`; throws the connection's failure if it
+    /// closed meanwhile, `timeoutError` at the deadline, or `CancellationError`.
+    private func wait(_ direction: Direction, until deadline: ContinuousClock.Instant? = nil,
+                      timeoutError: TLSError? = nil) async throws {
         if let pendingFailure { throw pendingFailure }
-        let wantWrite = writable || (session?.pendingOutput ?? 0) > 0
-        loop.watch(fd, for: wantWrite ? [.readable, .writable, .once] : [.readable, .once])
+        precondition(waiters[direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
+        nextWaiterID += 1
+        let id = nextWaiterID
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                waiter = continuation
-                if let deadline, let timeoutError {
-                    waitTimer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-                        self?.assumeIsolated { $0.resumeWaiter(with: .failure(timeoutError)) }
+                let timer = deadline.flatMap { deadline in timeoutError.map { error in
+                    loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
+                        self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
                     }
-                }
+                } }
+                waiters[direction] = Waiter(id: id, continuation: continuation, timer: timer)
+                arm()
             }
         } onCancel: {
             loop.execute { [weak self] in
-                self?.assumeIsolated { $0.resumeWaiter(with: .failure(CancellationError())) }
+                self?.assumeIsolated { $0.resume(direction, with: .failure(CancellationError()), id: id) }
             }
         }
-        session?.flush()
+        if let pendingFailure { throw pendingFailure }
     }
 
     // MARK: data
 
     /// Sends `bytes`, encrypted in full-size records; returns once they are handed to the kernel.
     public func write(_ bytes: [UInt8]) async throws {
-        let session = try openSession()
         var offset = 0
         while offset < bytes.count {
+            let session = try openSession()
             offset += try bytes.withUnsafeBytes { raw in
                 try session.send(UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + 16384, raw.count)]))
             }
+            if session.pendingOutput >= Self.outputLimit { try await drain() }
+        }
+        try await drain()
+    }
+
+    /// Waits until every queued record has reached the kernel.
+    private func drain() async throws {
+        while true {
+            let session = try openSession()
             session.flush()
             try checkSocket(session)
-        }
-        while session.pendingOutput > 0 {
-            try await waitForSocket(writable: true, deadline: nil)
-            try checkSocket(session)
+            if session.pendingOutput == 0 { return }
+            try await wait(.write)
         }
     }
 
@@ -183,26 +226,31 @@ public actor TLSConnection {
     /// A close without TLS close_notify throws `.connectionClosed` (the data may be truncated);
     /// a server that rejected our certificate after the handshake (TLS 1.3) throws `.clientCertificateRejected`.
     public func read(maxLength: Int = 65536) async throws -> [UInt8] {
-        let session = try openSession()
-        var buffer = [UInt8](repeating: 0, count: maxLength)
+        precondition(maxLength > 0, "read(maxLength:) needs room for at least one byte")
         while true {
-            let count = try buffer.withUnsafeMutableBytes { try session.receive(into: $0) }
+            let session = try openSession()
+            var received: Int?
+            let bytes = try [UInt8](unsafeUninitializedCapacity: maxLength) { buffer, count in
+                received = try session.receive(into: UnsafeMutableRawBufferPointer(buffer))
+                count = received ?? 0
+            }
             session.flush()
-            if let count { return Array(buffer.prefix(count)) }
+            if received != nil { return bytes }
             try checkSocket(session)
-            try await waitForSocket(deadline: nil)
+            try await wait(.read)
         }
     }
 
-    /// Sends close_notify and closes the socket; reads and writes after this throw.
+    /// Sends close_notify (best effort: one flush) and closes the socket; later reads and writes throw.
     public func close() {
         close(reason: TLSError(.connectionClosed, "the connection was closed by this side"))
     }
 
     private func close(reason: any Error) {
+        if pendingFailure == nil { pendingFailure = reason }
         session?.sendCloseNotify()
+        session?.invalidate()
         session = nil
-        pendingFailure = reason
         closeSocket()
     }
 
@@ -211,7 +259,9 @@ public actor TLSConnection {
         loop.deregister(fd)
         Glibc.close(fd)
         fd = -1
-        resumeWaiter(with: .failure(pendingFailure ?? TLSError(.connectionClosed, "the connection was closed")))
+        let failure = pendingFailure ?? TLSError(.connectionClosed, "the connection was closed")
+        resume(.read, with: .failure(failure))
+        resume(.write, with: .failure(failure))
     }
 
     private func openSession() throws -> TLSSession {

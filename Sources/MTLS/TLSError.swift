@@ -33,6 +33,8 @@ public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let certificateExpired = Code("certificateExpired")
         /// A certificate in the server's chain is not valid yet.
         public static let certificateNotYetValid = Code("certificateNotYetValid")
+        /// The server's certificate is not meant for TLS server authentication (extended key usage).
+        public static let certificatePurposeMismatch = Code("certificatePurposeMismatch")
         /// The server refused our client certificate (or its absence) with a TLS alert.
         public static let clientCertificateRejected = Code("clientCertificateRejected")
         /// The server did not agree on any of our ALPN protocols (for example no `h2`).

@@ -37,7 +37,7 @@ extension TLSSession {
         var scratch = [UInt8](repeating: 0, count: 1024)
         for _ in 0..<16 {
             let result = scratch.withUnsafeMutableBytes { gnutls_record_recv(handle, $0.baseAddress, $0.count) }
-            if result >= 0 && result < scratch.count { continue }
+            if result >= 0 { continue }
             if Int32(result) == GNUTLS_E_FATAL_ALERT_RECEIVED { return alertError(Int32(result)) }
             if Int32(result) != GNUTLS_E_INTERRUPTED { return nil }
         }
@@ -73,6 +73,10 @@ extension TLSSession {
             return TLSError(.certificateNotYetValid, "the certificate chain of \(name) is not valid yet (\(detail)); "
                             + "check this machine's clock", gnutlsError: result)
         }
+        if has(GNUTLS_CERT_PURPOSE_MISMATCH) {
+            return TLSError(.certificatePurposeMismatch, "the certificate of \(name) is not meant for TLS servers "
+                            + "(its extended key usage lacks serverAuth)", gnutlsError: result)
+        }
         if has(GNUTLS_CERT_UNEXPECTED_OWNER) {
             return TLSError(.hostnameMismatch, "the certificate of \(name) is not valid for the name \(name) "
                             + "(\(detail))", gnutlsError: result)
@@ -87,8 +91,10 @@ extension TLSSession {
         case GNUTLS_A_BAD_CERTIFICATE, GNUTLS_A_UNSUPPORTED_CERTIFICATE, GNUTLS_A_CERTIFICATE_REVOKED,
              GNUTLS_A_CERTIFICATE_EXPIRED, GNUTLS_A_CERTIFICATE_UNKNOWN, GNUTLS_A_UNKNOWN_CA,
              GNUTLS_A_ACCESS_DENIED, GNUTLS_A_CERTIFICATE_REQUIRED:
-            return TLSError(.clientCertificateRejected, "\(serverName) rejected "
-                            + "\(clientCertificateSent ? "our client certificate" : "the connection because we sent no client certificate") "
+            let what = clientCertificateSent ? "our client certificate"
+                : gnutls_session_is_resumed(handle) != 0 ? "the resumed session (no certificate is sent when resuming)"
+                : "the connection because we sent no client certificate"
+            return TLSError(.clientCertificateRejected, "\(serverName) rejected \(what) "
                             + "(TLS alert: \(alertName)). \(clientCertificateAdvice)", gnutlsError: result)
         case GNUTLS_A_NO_APPLICATION_PROTOCOL:
             return noApplicationProtocol()

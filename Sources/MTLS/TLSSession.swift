@@ -9,7 +9,7 @@ import Foundation
 /// (ciphertext is queued and sent by `flush`), so GnuTLS itself never blocks nor sees EAGAIN on write.
 final class TLSSession {
     let handle: gnutls_session_t
-    let fd: Int32
+    private(set) var fd: Int32
     let context: TLSContext
     let serverName: String
     /// Key of the resumption cache: the name and port the session is for.
@@ -30,11 +30,21 @@ final class TLSSession {
     /// What `getClientIdentity` threw, to rethrow instead of GnuTLS's generic error.
     private(set) var identityError: Error?
 
+    /// What the server's certificate is checked for: its host name and the serverAuth purpose.
+    /// GnuTLS keeps the pointers for the session's lifetime, so they are freed in deinit.
+    private let verification: UnsafeMutablePointer<gnutls_typed_vdata_st>
+
     init(fd: Int32, context: TLSContext, serverName: String, port: Int) throws {
         self.fd = fd
         self.context = context
-        self.serverName = serverName
-        self.peerKey = "\(serverName):\(port)"
+        let bare = serverName.hasPrefix("[") && serverName.hasSuffix("]") ? String(serverName.dropFirst().dropLast()) : serverName
+        self.serverName = bare
+        self.peerKey = "\(bare):\(port)"
+        verification = .allocate(capacity: 2)
+        verification[0] = gnutls_typed_vdata_st(type: GNUTLS_DT_DNS_HOSTNAME, data: TLSSession.cString(bare),
+                                                size: UInt32(bare.utf8.count))
+        verification[1] = gnutls_typed_vdata_st(type: GNUTLS_DT_KEY_PURPOSE_OID,
+                                                data: TLSSession.cString(GNUTLS_KP_TLS_WWW_SERVER), size: 0)
         var handle: gnutls_session_t?
         try GnuTLS.check(gnutls_init(&handle, CGNUTLS_CLIENT | CGNUTLS_NONBLOCK | CGNUTLS_FORCE_CLIENT_CERT
                                      | CGNUTLS_NO_TICKETS_TLS12), .handshakeFailed, "cannot start a TLS session")
@@ -42,7 +52,22 @@ final class TLSSession {
         try configure()
     }
 
-    deinit { gnutls_deinit(handle) }
+    deinit {
+        gnutls_deinit(handle)
+        free(verification[0].data)
+        free(verification[1].data)
+        verification.deallocate()
+    }
+
+    private static func cString(_ text: String) -> UnsafeMutablePointer<UInt8> {
+        UnsafeMutableRawPointer(strdup(text)!).assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// Detaches the session from its socket once the owner closed it: no read or write reaches a
+    /// descriptor number that may already belong to another connection.
+    func invalidate() {
+        fd = -1
+    }
 
     private func configure() throws {
         let configuration = context.configuration
@@ -53,8 +78,7 @@ final class TLSSession {
             try GnuTLS.check(gnutls_server_name_set(handle, GNUTLS_NAME_DNS, serverName, serverName.utf8.count),
                              .invalidConfiguration, "server name \(serverName)")
         }
-        // The name must outlive the session: GnuTLS keeps the pointer, and `serverName` is a let of self.
-        gnutls_session_set_verify_cert(handle, serverNameCString, 0)
+        gnutls_session_set_verify_cert2(handle, verification, 2, 0)
         try setApplicationProtocols(configuration.applicationProtocols)
         let me = Unmanaged.passUnretained(self).toOpaque()
         gnutls_session_set_ptr(handle, me)
@@ -69,37 +93,31 @@ final class TLSSession {
         }
     }
 
-    private lazy var serverNameCString: UnsafeMutablePointer<CChar> = strdup(serverName)
-
     private func setApplicationProtocols(_ protocols: [String]) throws {
         guard !protocols.isEmpty else { return }
-        var storage = protocols.map { Array($0.utf8) }
-        let result = storage.withUnsafeMutableBufferPointer { buffers -> Int32 in
-            var datums = buffers.indices.map { index in
-                buffers[index].withUnsafeMutableBufferPointer {
-                    gnutls_datum_t(data: $0.baseAddress, size: UInt32($0.count))
-                }
-            }
-            // GnuTLS copies the names, so the pointers need only live through this call.
-            return gnutls_alpn_set_protocols(handle, &datums, UInt32(datums.count), 0)
-        }
+        // GnuTLS copies the names, so the C strings need only live through this call.
+        let names = protocols.map { TLSSession.cString($0) }
+        defer { names.forEach { free($0) } }
+        var datums = zip(names, protocols).map { gnutls_datum_t(data: $0, size: UInt32($1.utf8.count)) }
+        let result = gnutls_alpn_set_protocols(handle, &datums, UInt32(datums.count), 0)
         try GnuTLS.check(result, .invalidConfiguration, "ALPN protocols \(protocols)")
     }
 
     // MARK: handshake and records
 
-    /// One step of the handshake: true when done, false when it waits for the socket.
+    /// Runs the handshake as far as the socket allows: true when done, false when it must wait
+    /// for the socket. Non-fatal results (a warning alert) and buffered input are worked through at once.
     func handshake() throws -> Bool {
-        let result = gnutls_handshake(handle)
-        flush()
-        if result == 0 {
-            if gnutls_protocol_get_version(handle) != GNUTLS_TLS1_3 { saveSession() }
-            return true
+        while true {
+            let result = gnutls_handshake(handle)
+            flush()
+            if result == 0 {
+                if gnutls_protocol_get_version(handle) != GNUTLS_TLS1_3 { saveSession() }
+                return true
+            }
+            if result == GNUTLS_E_AGAIN && !hasUnreadCiphertext { return false }
+            if gnutls_error_is_fatal(result) != 0 { throw handshakeError(result) }
         }
-        if result == GNUTLS_E_AGAIN || result == GNUTLS_E_INTERRUPTED || gnutls_error_is_fatal(result) == 0 {
-            return false
-        }
-        throw handshakeError(result)
     }
 
     /// Decrypts into `buffer`: bytes read, 0 at a clean close, nil when it must wait for the socket.
@@ -114,13 +132,16 @@ final class TLSSession {
                 // GnuTLS or in our ciphertext buffer, and the socket would never report them.
                 if hasBufferedInput { continue }
                 return nil
-            case GNUTLS_E_INTERRUPTED: continue
             case GNUTLS_E_REHANDSHAKE:
-                // A TLS 1.3 KeyUpdate: answer it without blocking, then read on.
-                _ = try handshake()
+                // A TLS 1.2 renegotiation request (TLS 1.3 key updates are handled inside GnuTLS).
+                // HTTP/2 forbids renegotiation (RFC 9113 section 9.2.1): decline and read on.
+                _ = gnutls_alert_send(handle, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION)
+                flush()
             case GNUTLS_E_PREMATURE_TERMINATION:
                 throw TLSError.gnutls(.connectionClosed, "\(serverName) closed the connection without a TLS "
                                       + "close_notify: the data may be truncated", Int32(result))
+            case _ where gnutls_error_is_fatal(Int32(result)) == 0:
+                continue   // INTERRUPTED, a warning alert: read on
             default:
                 throw recordError(Int32(result))
             }
@@ -156,6 +177,7 @@ final class TLSSession {
 
     /// Writes queued ciphertext until the socket would block.
     func flush() {
+        guard fd >= 0 else { return }
         while outboundStart < outbound.count {
             let written = outbound.withUnsafeBytes { raw in
                 Glibc.send(fd, raw.baseAddress! + outboundStart, raw.count - outboundStart, Int32(MSG_NOSIGNAL))
@@ -175,6 +197,10 @@ final class TLSSession {
 
     fileprivate func pull(_ destination: UnsafeMutableRawPointer, _ length: Int) -> Int {
         if inboundStart == inboundEnd {
+            guard fd >= 0 else {
+                gnutls_transport_set_errno(handle, EBADF)
+                return -1
+            }
             let received = inbound.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received == 0 { reachedEOF = true; return 0 }
             if received < 0 {
@@ -199,7 +225,7 @@ final class TLSSession {
         return bytes.count
     }
 
-    fileprivate var hasUnreadCiphertext: Bool { inboundStart < inboundEnd }
+    var hasUnreadCiphertext: Bool { inboundStart < inboundEnd }
 
     // MARK: resumption
 

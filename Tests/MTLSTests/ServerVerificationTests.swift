@@ -132,3 +132,34 @@ struct TrustRootSourceTests {
         #expect(error?.message.contains(path) == true)
     }
 }
+
+@Suite("Certificate purpose")
+struct CertificatePurposeTests {
+    @Test("a certificate without serverAuth is refused as the server's even when its name matches")
+    func clientCertificateCannotActAsServer() async throws {
+        let pki = TestPKI.shared
+        // A client certificate (clientAuth only) whose common name is the server's name.
+        let impostor = try pki.authority.makeClientCertificate(commonName: TestPKI.serverName)
+        let directory = try pki.scratch("impostor")
+        let certificate = directory.appendingPathComponent("server.pem").path
+        let key = directory.appendingPathComponent("server.key").path
+        try impostor.write(certificateTo: certificate, keyTo: key)
+        let peer = try await GnuTLSServ.start(certificate: certificate, key: key)
+        defer { peer.stop() }
+        let error = await #expect(throws: TLSError.self) {
+            _ = try await TLSConnection.connect(host: TestPKI.serverName, port: 443,
+                                                configuration: pki.configuration(identity: try pki.client.identity()),
+                                                connectTo: peer.connectTo)
+        }
+        #expect(error?.code == .certificatePurposeMismatch)
+    }
+
+    @Test("a private key file is written with mode 0600")
+    func keyFileMode() throws {
+        let directory = try TestPKI.shared.scratch("mode")
+        let key = directory.appendingPathComponent("key.pem").path
+        try TestPKI.shared.client.write(certificateTo: directory.appendingPathComponent("cert.pem").path, keyTo: key)
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+}
