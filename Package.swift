@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The Swift SDK for calling Google APIs over mutual TLS on Linux.
-// Layers (arrows point down only): MTLS -> CGnuTLS / CLinux. See ../shared/DESIGN.md.
+// Layers (arrows point down only): HTTP2 -> MTLS -> CGnuTLS / CNGHTTP2 / CLinux. See ../shared/DESIGN.md.
 // No package dependency outside the toolchain: `make test` checks that this stays so.
 import PackageDescription
 
@@ -8,6 +8,7 @@ let package = Package(
     name: "swift-google-mtls",
     products: [
         .library(name: "MTLS", targets: ["MTLS"]),
+        .library(name: "HTTP2", targets: ["HTTP2"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
     ],
     targets: [
@@ -27,15 +28,31 @@ let package = Package(
             dependencies: ["CGnuTLS", "CLinux"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "HTTP2",
+            dependencies: ["MTLS", "CNGHTTP2"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "TLSHandshake",
             dependencies: ["MTLS"],
             path: "Examples/TLSHandshake",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["MTLS"],
+            path: "Tests/TestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "MTLSTests",
-            dependencies: ["MTLS"],
+            dependencies: ["MTLS", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "HTTP2Tests",
+            dependencies: ["HTTP2", "MTLS", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

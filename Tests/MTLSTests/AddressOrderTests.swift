@@ -1,5 +1,6 @@
 import Foundation
 @testable import MTLS
+import TestSupport
 import Testing
 
 @Suite("Every resolved address is tried in turn")

@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 @Suite("The in-process certificate authority")

@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 @Suite("Loading client identities: PEM forms, encrypted keys, PKCS#12, and clear errors")
@@ -134,19 +135,3 @@ struct ClientIdentityTests {
     }
 }
 
-/// Runs a command and fails the test if it does not exit 0.
-func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TLSError(.ioError, "\(executable) \(arguments.first ?? "") failed: \(text)")
-    }
-}

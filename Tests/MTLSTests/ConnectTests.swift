@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 @Suite("TCP connection establishment and connect-to rules")

@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 @Suite("Reading and writing over an established connection")

@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 /// A SoftHSM2 token holding a client key that never leaves it, as a device certificate would.

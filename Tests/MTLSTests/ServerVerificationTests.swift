@@ -1,5 +1,6 @@
 import Foundation
 import MTLS
+import TestSupport
 import Testing
 
 @Suite("The server's certificate is verified, host name included, and cannot be skipped")

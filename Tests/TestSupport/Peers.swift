@@ -2,8 +2,8 @@ import Foundation
 import MTLS
 
 /// A server process started for one test on a free loopback port, stopped by `stop()`.
-final class PeerProcess: Sendable {
-    let port: Int
+public final class PeerProcess: Sendable {
+    public let port: Int
     private let process: Process
     private let logPath: String
 
@@ -14,7 +14,7 @@ final class PeerProcess: Sendable {
     }
 
     /// Starts `executable` with `arguments(port)` and waits until the port accepts connections.
-    static func start(_ executable: String, logDirectory: URL, arguments: (Int) -> [String]) async throws -> PeerProcess {
+    public static func start(_ executable: String, logDirectory: URL, arguments: (Int) -> [String]) async throws -> PeerProcess {
         let port = try freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -42,11 +42,11 @@ final class PeerProcess: Sendable {
     }
 
     /// Connections to the peer, redirected: the name stays `TestPKI.serverName`.
-    var connectTo: [ConnectTo] { [ConnectTo(host: nil, port: nil, targetHost: "127.0.0.1", targetPort: port)] }
+    public var connectTo: [ConnectTo] { [ConnectTo(host: nil, port: nil, targetHost: "127.0.0.1", targetPort: port)] }
 
     /// Kills the peer and waits for it. SIGKILL, because gnutls-serv acts on SIGTERM only once a
     /// blocking poll (up to 40 s) in its handshake code returns.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -56,7 +56,7 @@ final class PeerProcess: Sendable {
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now.
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = loopback(port: 0)
@@ -70,7 +70,7 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-func loopback(port: Int) -> sockaddr_in {
+public func loopback(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = UInt16(port).bigEndian
@@ -78,7 +78,7 @@ func loopback(port: Int) -> sockaddr_in {
     return address
 }
 
-func canConnect(port: Int) -> Bool {
+public func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = loopback(port: port)
@@ -89,8 +89,8 @@ func canConnect(port: Int) -> Bool {
 
 /// `gnutls-serv` in echo mode: it ends the handshake with an alert when the client certificate is
 /// missing or does not verify, as Google's front ends do.
-enum GnuTLSServ {
-    static func start(certificate: String = TestPKI.shared.path("server.pem"),
+public enum GnuTLSServ {
+    public static func start(certificate: String = TestPKI.shared.path("server.pem"),
                       key: String = TestPKI.shared.path("server.key"),
                       clientCA: String = TestPKI.shared.path("ca.pem"),
                       extra: [String] = []) async throws -> PeerProcess {
@@ -102,30 +102,36 @@ enum GnuTLSServ {
 }
 
 /// nginx with `ssl_verify_client on` and HTTP/2: it completes the handshake whatever the client sends
-/// and answers 400 to a missing or untrusted certificate; `/` reports what it saw.
-enum Nginx {
-    static func start(certificate: String = TestPKI.shared.path("server.pem"),
-                      key: String = TestPKI.shared.path("server.key"),
-                      clientCA: String = TestPKI.shared.path("ca.pem"),
-                      http2: Bool = true) async throws -> PeerProcess {
+/// and answers 400 to a missing or untrusted certificate. `/` reports what it saw, `/small` is a
+/// small JSON body, `/upload` keeps request bodies in `uploads`, `/files/` serves `documentRoot`.
+public enum Nginx {
+    public static func start(certificate: String = TestPKI.shared.path("server.pem"),
+                             key: String = TestPKI.shared.path("server.key"),
+                             clientCA: String = TestPKI.shared.path("ca.pem"),
+                             http2: Bool = true, documentRoot: String? = nil) async throws -> NginxPeer {
         let directory = try TestPKI.shared.scratch("nginx")
-        return try await PeerProcess.start("/usr/sbin/nginx", logDirectory: directory) { port in
+        let uploads = directory.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+        let process = try await PeerProcess.start("/usr/sbin/nginx", logDirectory: directory) { port in
             let config = """
             daemon off;
             master_process off;
             worker_processes 1;
             pid \(directory.path)/nginx.pid;
             error_log \(directory.path)/error.log info;
-            events { worker_connections 256; }
+            events { worker_connections 1024; }
             http {
                 access_log off;
-                client_body_temp_path \(directory.path)/body;
+                client_body_temp_path \(uploads.path);
                 proxy_temp_path \(directory.path)/proxy;
                 fastcgi_temp_path \(directory.path)/fastcgi;
                 uwsgi_temp_path \(directory.path)/uwsgi;
                 scgi_temp_path \(directory.path)/scgi;
                 ssl_session_tickets on;
                 ssl_protocols TLSv1.2 TLSv1.3;
+                keepalive_requests 100000;
+                http2_max_concurrent_streams 128;
+                client_max_body_size 1g;
                 server {
                     listen 127.0.0.1:\(port) ssl\(http2 ? " http2" : "");
                     ssl_certificate \(certificate);
@@ -136,17 +142,58 @@ enum Nginx {
                         default_type text/plain;
                         return 200 "verify=$ssl_client_verify subject=$ssl_client_s_dn sni=$ssl_server_name\\n";
                     }
+                    location = /small {
+                        default_type application/json;
+                        return 200 '{"kind":"storage#object","name":"obj","bucket":"bench-bucket","size":"1048576"}';
+                    }
+                    # Reads the whole request body into a file kept in uploads/ (so a test can hash
+                    # it), then answers 200 with the length: the mirror forces nginx to read first.
+                    location = /upload {
+                        client_body_in_file_only on;
+                        root \(directory.path)/empty;
+                        mirror /_sink;
+                        mirror_request_body on;
+                        error_page 404 405 =200 @uploaded;
+                    }
+                    location = /_sink { internal; return 204; }
+                    location @uploaded {
+                        default_type text/plain;
+                        return 200 "bytes=$content_length\\n";
+                    }
+                    location = /trailers {
+                        add_trailer x-checksum "done" always;
+                        default_type text/plain;
+                        return 200 "body with trailers\\n";
+                    }
+                    location /files/ {
+                        alias \(documentRoot ?? directory.path + "/empty")/;
+                    }
                 }
             }
             """
             try? Data(config.utf8).write(to: directory.appendingPathComponent("nginx.conf"))
             return ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path]
         }
+        return NginxPeer(process: process, uploads: uploads)
+    }
+}
+
+/// A running nginx and the directory where it keeps uploaded request bodies.
+public struct NginxPeer: Sendable {
+    public let process: PeerProcess
+    public let uploads: URL
+    public var port: Int { process.port }
+    public var connectTo: [ConnectTo] { process.connectTo }
+    public func stop() { process.stop() }
+
+    /// The bodies nginx stored for `/upload` requests.
+    public func uploadedFiles() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: uploads, includingPropertiesForKeys: nil)
     }
 }
 
 /// Helpers for talking to the peers.
-extension TLSConnection {
+public extension TLSConnection {
     /// Writes `text` and reads until `count` bytes came back (the echo server's answer).
     func echo(_ text: String) async throws -> String {
         let bytes = Array(text.utf8)

@@ -5,16 +5,16 @@ import MTLS
 ///
 /// The server certificate names `storage.mtls.googleapis.com`, `*.mtls.googleapis.com`, `localhost`
 /// and 127.0.0.1, so tests dial loopback while verifying a real Google name.
-final class TestPKI: Sendable {
-    static let shared: TestPKI = try! TestPKI()
+public final class TestPKI: Sendable {
+    public static let shared: TestPKI = try! TestPKI()
 
-    static let serverName = "storage.mtls.googleapis.com"
+    public static let serverName = "storage.mtls.googleapis.com"
 
-    let directory: URL
-    let authority: CertificateAuthority
-    let otherAuthority: CertificateAuthority
-    let server: IssuedCertificate
-    let client: IssuedCertificate
+    public let directory: URL
+    public let authority: CertificateAuthority
+    public let otherAuthority: CertificateAuthority
+    public let server: IssuedCertificate
+    public let client: IssuedCertificate
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtls-tests-\(getpid())")
@@ -30,24 +30,24 @@ final class TestPKI: Sendable {
         try client.write(certificateTo: path("client.pem"), keyTo: path("client.key"))
     }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// A fresh directory for one test's files.
-    func scratch(_ name: String) throws -> URL {
+    public func scratch(_ name: String) throws -> URL {
         let url = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
-    func write(_ text: String, to name: String) throws {
+    public func write(_ text: String, to name: String) throws {
         try Data(text.utf8).write(to: directory.appendingPathComponent(name))
     }
 
     /// Trust in the test CA only.
-    var trustRoots: TrustRoots { .pemFile(path("ca.pem")) }
+    public var trustRoots: TrustRoots { .pemFile(path("ca.pem")) }
 
     /// A configuration trusting the test CA, presenting `identity`, with the given ALPN list.
-    func configuration(identity: ClientIdentity? = nil, alpn: [String] = ["h2"]) -> TLSConfiguration {
+    public func configuration(identity: ClientIdentity? = nil, alpn: [String] = ["h2"]) -> TLSConfiguration {
         TLSConfiguration(trustRoots: trustRoots, clientIdentity: identity, applicationProtocols: alpn)
     }
 }

@@ -1,0 +1,335 @@
+import CNGHTTP2
+import MTLS
+
+/// One HTTP/2 connection over a `TLSConnection`, multiplexing streams; it runs on the same event
+/// loop as its TLS connection, whose reads and writes it drives.
+///
+/// A read pump feeds what TLS decrypts to nghttp2; a write pump batches nghttp2's frames into
+/// large TLS writes. Response bodies are buffered per stream up to the stream window, and the
+/// window reopens only as the caller reads, so a slow reader slows the server instead of growing memory.
+actor HTTP2Connection {
+    nonisolated let loop: EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+
+    let tls: TLSConnection
+    let authority: String
+    private let session: NGHTTP2Session
+    private var writing = false
+    private var slotWaiters: [CheckedContinuation<Void, any Error>] = []
+    /// Request bodies are queued up to this many bytes ahead of nghttp2.
+    private static let sendAhead = 1 << 20
+
+    init(tls: TLSConnection, authority: String) throws {
+        self.tls = tls
+        self.loop = tls.loop
+        self.authority = authority
+        self.session = try NGHTTP2Session()
+    }
+
+    /// Starts the pumps and sends the preface; call once after init.
+    func start() {
+        Task { await self.readPump() }
+        scheduleWrite()
+    }
+
+    /// Whether new requests may use this connection.
+    var isAvailable: Bool { session.failure == nil && session.goAway == nil }
+
+    // MARK: requests
+
+    /// Sends a request and waits for the response head; the body is read through `nextBody`.
+    func send(_ request: HTTPRequest, target: HTTPRequest.Target,
+              deadline: ContinuousClock.Instant) async throws -> (Int32, HTTP2Stream.Head) {
+        try await acquireSlot()
+        let stream = HTTP2Stream(authority: authority)
+        let id = try submit(request, target: target, stream: stream)
+        scheduleWrite()
+        let timer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
+            self?.assumeIsolated { $0.expire(id) }
+        }
+        stream.deadlineTimer = TimerBox(timer)
+        if case .stream(_, let pump) = request.body.source {
+            stream.producer = Task { await self.produce(id, pump) }
+        }
+        do {
+            return (id, try await waitForHead(stream))
+        } catch {
+            abandon(id)
+            throw error
+        }
+    }
+
+    private func waitForHead(_ stream: HTTP2Stream) async throws -> HTTP2Stream.Head {
+        let id = stream.id
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTP2Stream.Head, any Error>) in
+                if let failure = stream.failure { continuation.resume(throwing: failure) } else { stream.headWaiter = continuation }
+            }
+        } onCancel: {
+            loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+        }
+    }
+
+    private func submit(_ request: HTTPRequest, target: HTTPRequest.Target, stream: HTTP2Stream) throws -> Int32 {
+        if let failure = session.failure { throw failure }
+        var fields: [(String, String)] = [(":method", request.method), (":scheme", "https"),
+                                          (":authority", target.authority), (":path", target.path)]
+        for field in request.headers where !HTTP2Connection.connectionSpecific.contains(field.name) {
+            fields.append((field.name, field.value))
+        }
+        if let length = request.body.knownLength, request.headers.first(name: "content-length") == nil,
+           length > 0 || request.method != "GET" {
+            fields.append(("content-length", String(length)))
+        }
+        if case .bytes(let bytes) = request.body.source {
+            stream.sendBuffer = bytes
+            stream.sendFinished = true
+        }
+        let hasBody = request.body.knownLength != 0
+        let id = NameValues.with(fields) { nva, count -> Int32 in
+            var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: h2ReadRequestBody)
+            return hasBody ? nghttp2_submit_request(session.handle, nil, nva, count, &provider, nil)
+                           : nghttp2_submit_request(session.handle, nil, nva, count, nil, nil)
+        }
+        guard id > 0 else {
+            releaseSlot()
+            throw HTTPClientError(.invalidRequest, "the request could not be sent: \(NGHTTP2.describe(id))")
+        }
+        stream.id = id
+        session.streams[id] = stream
+        return id
+    }
+
+    /// Header fields HTTP/2 forbids (RFC 9113 section 8.2.2); dropped instead of resetting the stream.
+    private static let connectionSpecific: Set<String> = ["connection", "keep-alive", "proxy-connection",
+                                                          "transfer-encoding", "upgrade", "host"]
+
+    /// Waits for the next chunk of a response body: nil at its end.
+    func nextBody(_ id: Int32) async throws -> [UInt8]? {
+        guard let stream = session.streams[id] else { return nil }
+        while true {
+            guard let body = try stream.takeBody() else {
+                finish(id)
+                return nil
+            }
+            if !body.isEmpty {
+                session.consume(id, body.count)
+                scheduleWrite()
+                return body
+            }
+            let next: [UInt8]? = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { stream.bodyWaiter = $0 }
+            } onCancel: {
+                loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+            }
+            guard let next else { finish(id); return nil }
+            return next
+        }
+    }
+
+    /// The trailers of a finished response.
+    func trailers(_ id: Int32) -> HTTPHeaders? { finishedTrailers[id] }
+    private var finishedTrailers: [Int32: HTTPHeaders] = [:]
+
+    /// The caller dropped the response: reset the stream if it is still open, give back its window.
+    func abandon(_ id: Int32) {
+        finishedTrailers[id] = nil
+        guard let stream = session.streams[id] else { return }
+        if !stream.closed {
+            nghttp2_submit_rst_stream(session.handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_CANCEL.rawValue)
+        }
+        session.consume(id, stream.discardBody())
+        remove(id)
+        scheduleWrite()
+    }
+
+    /// Cancels a stream: RST_STREAM(CANCEL), and its waiters throw `CancellationError`.
+    private func cancel(_ id: Int32) {
+        fail(id, CancellationError())
+    }
+
+    private func expire(_ id: Int32) {
+        fail(id, HTTPClientError(.deadlineExceeded, "no complete response from \(authority) on stream \(id) before the deadline"))
+    }
+
+    private func fail(_ id: Int32, _ error: any Error) {
+        guard let stream = session.streams[id] else { return }
+        if !stream.closed {
+            nghttp2_submit_rst_stream(session.handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_CANCEL.rawValue)
+        }
+        stream.fail(error)
+        session.consume(id, stream.discardBody())
+        wake(stream)
+        scheduleWrite()
+    }
+
+    private func finish(_ id: Int32) {
+        guard let stream = session.streams[id] else { return }
+        if let trailers = stream.trailers { finishedTrailers[id] = trailers }
+        remove(id)
+    }
+
+    private func remove(_ id: Int32) {
+        guard let stream = session.streams.removeValue(forKey: id) else { return }
+        (stream.deadlineTimer as? TimerBox).map { loop.cancel($0.id) }
+        stream.producer?.cancel()
+        releaseSlot()
+    }
+
+    // MARK: concurrency limit
+
+    private var openStreams = 0
+
+    private func acquireSlot() async throws {
+        if let failure = session.failure { throw failure }
+        if openStreams < max(1, session.maxConcurrentStreams) && slotWaiters.isEmpty {
+            openStreams += 1
+            return
+        }
+        try await withCheckedThrowingContinuation { slotWaiters.append($0) }
+    }
+
+    private func releaseSlot() {
+        if slotWaiters.isEmpty { openStreams -= 1 } else { slotWaiters.removeFirst().resume() }
+    }
+
+    // MARK: request bodies
+
+    /// Feeds a streamed request body into the stream's send buffer as nghttp2 drains it.
+    private func produce(_ id: Int32, _ pump: HTTPRequest.Body.Pump) async {
+        do {
+            try await pump { chunk in try await self.enqueue(chunk, on: id) }
+            guard let stream = session.streams[id] else { return }
+            stream.sendFinished = true
+            nghttp2_session_resume_data(session.handle, id)
+            scheduleWrite()
+        } catch {
+            fail(id, error)
+        }
+    }
+
+    /// Queues one chunk of request body, first waiting while too much is queued already.
+    private func enqueue(_ chunk: [UInt8], on id: Int32) async throws {
+        guard let stream = session.streams[id] else { throw CancellationError() }
+        if let failure = stream.failure { throw failure }
+        while stream.queuedRequestBytes >= Self.sendAhead {
+            try await withCheckedThrowingContinuation { stream.sendSpaceWaiter = $0 }
+        }
+        stream.sendBuffer.append(contentsOf: chunk)
+        nghttp2_session_resume_data(session.handle, id)
+        scheduleWrite()
+    }
+
+    // MARK: pumps
+
+    private func readPump() async {
+        do {
+            while true {
+                let bytes = try await tls.read(maxLength: 256 * 1024)
+                if bytes.isEmpty { throw HTTPClientError(.connectionClosed, "\(authority) closed the connection") }
+                try session.receive(bytes)
+                deliver()
+                scheduleWrite()
+            }
+        } catch {
+            failConnection(error)
+        }
+    }
+
+    /// After nghttp2 reported events: wake readers, producers with room, and refused streams.
+    private func deliver() {
+        let touched = session.touched
+        session.touched.removeAll(keepingCapacity: true)
+        for id in touched {
+            guard let stream = session.streams[id] else { continue }
+            wake(stream)
+        }
+        if session.goAway != nil {
+            for waiter in slotWaiters {
+                waiter.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)",
+                                                        isRetrySafe: true))
+            }
+            slotWaiters.removeAll()
+        }
+    }
+
+    private func wake(_ stream: HTTP2Stream) {
+        let handed = stream.wakeBodyReader()
+        session.consume(stream.id, handed)
+        if let waiter = stream.sendSpaceWaiter, stream.queuedRequestBytes < Self.sendAhead {
+            stream.sendSpaceWaiter = nil
+            waiter.resume()
+        }
+    }
+
+    private func scheduleWrite() {
+        guard !writing, session.failure == nil else { return }
+        writing = true
+        Task { await self.writePump() }
+    }
+
+    private func writePump() async {
+        defer { writing = false }
+        do {
+            while true {
+                var output: [UInt8] = []
+                try session.nextOutput(into: &output, limit: 256 * 1024)
+                deliver()
+                if output.isEmpty { return }
+                try await tls.write(output)
+            }
+        } catch {
+            failConnection(error)
+        }
+    }
+
+    private func failConnection(_ error: any Error) {
+        guard session.failure == nil else { return }
+        let failure = (error as? HTTPClientError)
+            ?? HTTPClientError(.connectionClosed, "the connection to \(authority) failed: \(error)")
+        session.failure = failure
+        for stream in session.streams.values {
+            // Streams above GOAWAY's last stream were never processed: safe to retry.
+            let unprocessed = session.goAway.map { stream.id > $0.lastStreamID } ?? false
+            stream.fail(unprocessed ? HTTPClientError(.refusedStream, failure.message, isRetrySafe: true) : failure)
+            wake(stream)
+        }
+        for waiter in slotWaiters { waiter.resume(throwing: failure) }
+        slotWaiters.removeAll()
+        Task { await tls.close() }
+    }
+
+    /// Closes the connection; open streams fail.
+    func close() async {
+        failConnection(HTTPClientError(.shutdown, "the client was shut down"))
+    }
+}
+
+/// A timer id in a class box, so a stream can hold it without knowing the loop's types.
+final class TimerBox {
+    let id: EventLoop.TimerID
+    init(_ id: EventLoop.TimerID) { self.id = id }
+}
+
+/// Builds `nghttp2_nv` arrays from Swift strings, valid for the duration of a call.
+enum NameValues {
+    static func with<R>(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        var storage: [UInt8] = []
+        var ranges: [(Int, Int, Int, Int)] = []
+        for (name, value) in fields {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        return storage.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress ?? UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
+            let nva = ranges.map { nameStart, nameLength, valueStart, valueLength in
+                nghttp2_nv(name: base + nameStart, value: base + valueStart, namelen: nameLength,
+                           valuelen: valueLength, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/// One request/response exchange on a connection. Touched only on the connection's loop.
+final class HTTP2Stream {
+    /// The response head: status and headers, once the final (non-1xx) HEADERS arrived.
+    struct Head: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+    }
+
+    var id: Int32 = -1
+    let authority: String
+
+    // Response.
+    private(set) var status: Int?
+    private var headers = HTTPHeaders()
+    private(set) var trailers: HTTPHeaders?
+    private var headComplete = false
+    var headWaiter: CheckedContinuation<Head, any Error>?
+    private(set) var chunks: [[UInt8]] = []
+    private(set) var bufferedBytes = 0
+    /// Response bytes seen so far (headers count as one): zero means a retry is safe after a refusal.
+    private(set) var responseBytes = 0
+    var bodyWaiter: CheckedContinuation<[UInt8]?, any Error>?
+    /// END_STREAM arrived: no more body bytes will come.
+    private(set) var ended = false
+    /// Why the stream failed, if it did.
+    private(set) var failure: (any Error)?
+    /// The stream is closed in nghttp2 (its id no longer valid there).
+    var closed = false
+
+    // Request body.
+    var sendBuffer: [UInt8] = []
+    var sendOffset = 0
+    var sendFinished = false
+    var sendSpaceWaiter: CheckedContinuation<Void, any Error>?
+    var producer: Task<Void, Never>?
+    var deadlineTimer: AnyObject?
+
+    init(authority: String) { self.authority = authority }
+
+    // MARK: events from nghttp2
+
+    func header(name: String, value: String) {
+        responseBytes += 1
+        if name == ":status" {
+            status = Int(value)
+        } else if headComplete {
+            if trailers == nil { trailers = HTTPHeaders() }
+            trailers!.add(name: name, value: value)
+        } else if !name.hasPrefix(":") {
+            headers.add(name: name, value: value)
+        }
+    }
+
+    /// A HEADERS frame ended. Informational (1xx) heads are dropped; the final one wakes the waiter.
+    func headersEnded() {
+        guard !headComplete, let status else { return }
+        if status < 200 {
+            self.status = nil
+            headers = HTTPHeaders()
+            return
+        }
+        headComplete = true
+        let waiter = headWaiter
+        headWaiter = nil
+        waiter?.resume(returning: Head(status: status, headers: headers))
+    }
+
+    func data(_ bytes: UnsafeBufferPointer<UInt8>) {
+        responseBytes += bytes.count
+        chunks.append(Array(bytes))
+        bufferedBytes += bytes.count
+    }
+
+    func endOfStream() { ended = true }
+
+    /// Fails whatever waits on this stream; the first failure wins.
+    func fail(_ error: any Error) {
+        if failure == nil && !(ended && headComplete) { failure = error }
+        guard let failure else { return }
+        headWaiter?.resume(throwing: failure)
+        headWaiter = nil
+        sendSpaceWaiter?.resume(throwing: failure)
+        sendSpaceWaiter = nil
+        producer?.cancel()
+    }
+
+    // MARK: handing the body to the reader
+
+    /// Takes everything buffered (nil at the end); the caller credits the flow-control window.
+    func takeBody() throws -> [UInt8]? {
+        if bufferedBytes > 0 {
+            let body = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
+            chunks.removeAll(keepingCapacity: true)
+            bufferedBytes = 0
+            return body
+        }
+        if let failure { throw failure }
+        if ended { return nil }
+        return []   // nothing yet: wait
+    }
+
+    /// Wakes a waiting body reader if there is something for it; returns the bytes handed over.
+    func wakeBodyReader() -> Int {
+        guard let waiter = bodyWaiter else { return 0 }
+        do {
+            guard let body = try takeBody() else {
+                bodyWaiter = nil
+                waiter.resume(returning: nil)
+                return 0
+            }
+            if body.isEmpty { return 0 }
+            bodyWaiter = nil
+            waiter.resume(returning: body)
+            return body.count
+        } catch {
+            bodyWaiter = nil
+            waiter.resume(throwing: error)
+            return 0
+        }
+    }
+
+    /// Bytes received but never handed to a reader, to credit back when the stream is abandoned.
+    func discardBody() -> Int {
+        defer { chunks.removeAll(); bufferedBytes = 0 }
+        return bufferedBytes
+    }
+
+    // MARK: the request body (nghttp2's data provider reads here)
+
+    /// Copies up to `length` bytes of request body; nil means "none yet" (deferred).
+    func readRequestBody(into buffer: UnsafeMutablePointer<UInt8>, length: Int) -> (count: Int, eof: Bool)? {
+        let available = sendBuffer.count - sendOffset
+        if available == 0 { return sendFinished ? (0, true) : nil }
+        let count = min(length, available)
+        sendBuffer.withUnsafeBufferPointer { source in
+            buffer.update(from: source.baseAddress! + sendOffset, count: count)
+        }
+        sendOffset += count
+        if sendOffset == sendBuffer.count {
+            sendBuffer.removeAll(keepingCapacity: true)
+            sendOffset = 0
+        }
+        return (count, sendFinished && sendOffset == sendBuffer.count)
+    }
+
+    /// Bytes of request body queued but not yet taken by nghttp2.
+    var queuedRequestBytes: Int { sendBuffer.count - sendOffset }
+}

@@ -1,0 +1,49 @@
+/// An ordered list of header fields; names compare case-insensitively and are sent lowercased.
+public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+    private(set) var fields: [(name: String, value: String)]
+
+    /// Headers from name/value pairs, in order.
+    public init(_ fields: [(String, String)] = []) {
+        self.fields = fields.map { (name: $0.0.lowercased(), value: $0.1) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
+
+    /// Adds a field (repeated names are kept, as HTTP allows).
+    public mutating func add(name: String, value: String) { fields.append((name.lowercased(), value)) }
+
+    /// Replaces every field of that name with one.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        remove(name: name)
+        add(name: name, value: value)
+    }
+
+    /// Removes every field of that name.
+    public mutating func remove(name: String) {
+        let name = name.lowercased()
+        fields.removeAll { $0.name == name }
+    }
+
+    /// Every value of that name, in order.
+    public subscript(name: String) -> [String] {
+        let name = name.lowercased()
+        return fields.filter { $0.name == name }.map(\.value)
+    }
+
+    /// The first value of that name.
+    public func first(name: String) -> String? { self[name].first }
+
+    public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> { fields.makeIterator() }
+
+    public var count: Int { fields.count }
+
+    public var description: String { fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n") }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for field in fields { hasher.combine(field.name); hasher.combine(field.value) }
+    }
+}

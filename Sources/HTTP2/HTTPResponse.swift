@@ -1,0 +1,60 @@
+/// An HTTP response whose head has arrived; the body streams in as it is read.
+public struct HTTPResponse: Sendable {
+    /// The status code, e.g. 200.
+    public let status: Int
+    /// The header fields (pseudo-headers excluded).
+    public let headers: HTTPHeaders
+    /// The body, an async sequence of byte chunks. Read it, or drop the response to reset the stream.
+    public let body: Body
+
+    /// The response body: chunks in order, with backpressure (the server is only allowed to send
+    /// more as chunks are read).
+    public struct Body: AsyncSequence, Sendable {
+        public typealias Element = [UInt8]
+        let lease: StreamLease
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let lease: StreamLease
+
+            public mutating func next() async throws -> [UInt8]? {
+                try await lease.connection.nextBody(lease.id)
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(lease: lease) }
+
+        /// Reads the whole body, failing with `bodyTooLarge` beyond `limit` bytes.
+        public func collect(upTo limit: Int) async throws -> [UInt8] {
+            var collected: [UInt8] = []
+            for try await chunk in self {
+                guard collected.count + chunk.count <= limit else {
+                    throw HTTPClientError(.bodyTooLarge, "the response body is larger than the \(limit)-byte limit")
+                }
+                collected += chunk
+            }
+            return collected
+        }
+
+        /// The trailer fields, once the body has been read to its end (nil if the server sent none).
+        public func trailers() async -> HTTPHeaders? {
+            await lease.connection.trailers(lease.id)
+        }
+    }
+}
+
+/// Keeps a response's stream alive while someone holds its body; when the last holder lets go,
+/// the stream is reset if unfinished and its flow-control window given back.
+final class StreamLease: Sendable {
+    let connection: HTTP2Connection
+    let id: Int32
+
+    init(connection: HTTP2Connection, id: Int32) {
+        self.connection = connection
+        self.id = id
+    }
+
+    deinit {
+        let connection = connection, id = id
+        _ = connection.loop.tryExecute { connection.assumeIsolated { $0.abandon(id) } }
+    }
+}
