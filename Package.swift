@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MTLS", targets: ["MTLS"]),
         .library(name: "HTTP2", targets: ["HTTP2"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
+        .executable(name: "h2bench", targets: ["H2Bench"]),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +32,11 @@ let package = Package(
         .target(
             name: "HTTP2",
             dependencies: ["MTLS", "CNGHTTP2"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "H2Bench",
+            dependencies: ["HTTP2", "MTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -63,7 +63,13 @@ actor HTTP2Connection {
         let id = stream.id
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTP2Stream.Head, any Error>) in
-                if let failure = stream.failure { continuation.resume(throwing: failure) } else { stream.headWaiter = continuation }
+                if let head = stream.head {
+                    continuation.resume(returning: head)
+                } else if let failure = stream.failure {
+                    continuation.resume(throwing: failure)
+                } else {
+                    stream.headWaiter = continuation
+                }
             }
         } onCancel: {
             loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
@@ -77,7 +83,7 @@ actor HTTP2Connection {
         for field in request.headers where !HTTP2Connection.connectionSpecific.contains(field.name) {
             fields.append((field.name, field.value))
         }
-        if let length = request.body.knownLength, request.headers.first(name: "content-length") == nil,
+        if let length = request.body.length, request.headers.first(name: "content-length") == nil,
            length > 0 || request.method != "GET" {
             fields.append(("content-length", String(length)))
         }
@@ -85,7 +91,7 @@ actor HTTP2Connection {
             stream.sendBuffer = bytes
             stream.sendFinished = true
         }
-        let hasBody = request.body.knownLength != 0
+        let hasBody = request.body.length != 0
         let id = NameValues.with(fields) { nva, count -> Int32 in
             var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: h2ReadRequestBody)
             return hasBody ? nghttp2_submit_request(session.handle, nil, nva, count, &provider, nil)
@@ -93,6 +99,10 @@ actor HTTP2Connection {
         }
         guard id > 0 else {
             releaseSlot()
+            if id == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED.rawValue {
+                throw HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)",
+                                      isRetrySafe: true)
+            }
             throw HTTPClientError(.invalidRequest, "the request could not be sent: \(NGHTTP2.describe(id))")
         }
         stream.id = id
@@ -117,8 +127,12 @@ actor HTTP2Connection {
                 scheduleWrite()
                 return body
             }
+            // Install the waiter and check again at once: what arrived since `takeBody` wakes it.
             let next: [UInt8]? = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { stream.bodyWaiter = $0 }
+                try await withCheckedThrowingContinuation { continuation in
+                    stream.bodyWaiter = continuation
+                    session.consume(id, stream.wakeBodyReader())
+                }
             } onCancel: {
                 loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
             }
@@ -186,7 +200,20 @@ actor HTTP2Connection {
             openStreams += 1
             return
         }
-        try await withCheckedThrowingContinuation { slotWaiters.append($0) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            // The connection may have failed, or a slot been freed, since the check above.
+            if let failure = session.failure {
+                continuation.resume(throwing: failure)
+            } else if session.goAway != nil {
+                continuation.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this "
+                                                              + "connection (GOAWAY)", isRetrySafe: true))
+            } else if openStreams < max(1, session.maxConcurrentStreams) && slotWaiters.isEmpty {
+                openStreams += 1
+                continuation.resume()
+            } else {
+                slotWaiters.append(continuation)
+            }
+        }
     }
 
     private func releaseSlot() {
@@ -213,7 +240,10 @@ actor HTTP2Connection {
         guard let stream = session.streams[id] else { throw CancellationError() }
         if let failure = stream.failure { throw failure }
         while stream.queuedRequestBytes >= Self.sendAhead {
-            try await withCheckedThrowingContinuation { stream.sendSpaceWaiter = $0 }
+            try await withCheckedThrowingContinuation { continuation in
+                stream.sendSpaceWaiter = continuation
+                wake(stream)   // nghttp2 may have drained the buffer meanwhile
+            }
         }
         stream.sendBuffer.append(contentsOf: chunk)
         nghttp2_session_resume_data(session.handle, id)
@@ -272,11 +302,12 @@ actor HTTP2Connection {
         defer { writing = false }
         do {
             while true {
+                // Deliver first: waking readers credits windows, which queues WINDOW_UPDATEs to send now.
+                deliver()
                 var output: [UInt8] = []
                 try session.nextOutput(into: &output, limit: 256 * 1024)
-                deliver()
-                if output.isEmpty { return }
-                try await tls.write(output)
+                if output.isEmpty && session.touched.isEmpty { return }
+                if !output.isEmpty { try await tls.write(output) }
             }
         } catch {
             failConnection(error)

@@ -60,10 +60,14 @@ final class HTTP2Stream {
             return
         }
         headComplete = true
+        head = Head(status: status, headers: headers)
         let waiter = headWaiter
         headWaiter = nil
-        waiter?.resume(returning: Head(status: status, headers: headers))
+        waiter?.resume(returning: head!)
     }
+
+    /// The final head, kept for a waiter that comes after it arrived.
+    private(set) var head: Head?
 
     func data(_ bytes: UnsafeBufferPointer<UInt8>) {
         responseBytes += bytes.count

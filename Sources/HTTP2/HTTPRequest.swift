@@ -45,7 +45,8 @@ public struct HTTPRequest: Sendable {
             return .stream(length: length) { FileChunks(path: path) }
         }
 
-        var knownLength: Int? {
+        /// The body's length in bytes when it is known up front (bytes, files, streams given a length).
+        public var length: Int? {
             switch source {
             case .bytes(let bytes): bytes.count
             case .stream(let length, _): length

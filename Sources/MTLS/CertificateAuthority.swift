@@ -231,8 +231,10 @@ struct CertificateBuilder {
                 gnutls_x509_crt_set_authority_key_id(crt.handle, id, size)
             }
         }
-        try GnuTLS.check(gnutls_x509_crt_sign2(crt.handle, issuerCrt?.handle ?? crt.handle, issuerKey.handle,
-                                               issuerKey.signatureDigest, 0), .invalidConfiguration, "signing")
+        _ = try withExtendedLifetime(issuerCrt) {
+            try GnuTLS.check(gnutls_x509_crt_sign2(crt.handle, issuerCrt?.handle ?? crt.handle, issuerKey.handle,
+                                                   issuerKey.signatureDigest, 0), .invalidConfiguration, "signing")
+        }
         // Export and parse again: a freshly signed gnutls_x509_crt_t reports stale fields (host names).
         return try Certificate(der: crt.der)
     }

@@ -119,10 +119,13 @@ final class IdentityMaterial: @unchecked Sendable {
         chain = crts.map(Certificate.init)
         self.key = key
         keyLocation = location
-        pcerts = .allocate(capacity: crts.count)
+        self.pcerts = .allocate(capacity: crts.count)
         var handles: [gnutls_x509_crt_t?] = crts.map(\.handle)
         var imported = UInt32(crts.count)
-        let result = gnutls_pcert_import_x509_list(pcerts, &handles, &imported, 0)
+        // The objects own the handles: keep them alive through the call (the optimizer may
+        // otherwise release them right after their last use above).
+        let pcerts = self.pcerts
+        let result = withExtendedLifetime(crts) { gnutls_pcert_import_x509_list(pcerts, &handles, &imported, 0) }
         count = result < 0 ? 0 : imported
         if result < 0 { pcerts.deallocate() }
         try GnuTLS.check(result, .malformedInput, "cannot use the certificate chain")
