@@ -105,7 +105,10 @@ func run(_ options: Options) async throws -> [String: Any] {
         for (client, count) in zip(clients, perConnection) {
             for worker in 0..<options.streams {
                 let share = count / options.streams + (worker < count % options.streams ? 1 : 0)
-                group.addTask { try await measure(client: client, request: request, count: share, uploadSize: uploadSize) }
+                // Workers run on the client's event loop, as h2load runs on one thread: no thread switches.
+                group.addTask(executorPreference: client.configuration.eventLoop) {
+                    try await measure(client: client, request: request, count: share, uploadSize: uploadSize)
+                }
             }
         }
         return try await group.reduce(into: []) { $0 += $1 }

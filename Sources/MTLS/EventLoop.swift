@@ -34,6 +34,56 @@ public final class EventLoop: @unchecked Sendable {
         let work: () -> Void
     }
 
+    /// A binary min-heap of timers by deadline; cancelled ones are skipped when they reach the top.
+    private struct TimerHeap {
+        private var items: [Timer] = []
+        /// Timers in the heap that have not been cancelled, and those that have.
+        private var live: Set<TimerID> = []
+        private var cancelled: Set<TimerID> = []
+
+        var first: Timer? {
+            mutating get {
+                while let top = items.first, cancelled.remove(top.id) != nil { _ = popFirst() }
+                return items.first
+            }
+        }
+
+        mutating func insert(_ timer: Timer) {
+            live.insert(timer.id)
+            items.append(timer)
+            var child = items.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard items[child].deadline < items[parent].deadline else { break }
+                items.swapAt(child, parent)
+                child = parent
+            }
+        }
+
+        mutating func cancel(_ id: TimerID) {
+            if live.remove(id) != nil { cancelled.insert(id) }
+        }
+
+        @discardableResult
+        mutating func popFirst() -> Timer? {
+            guard !items.isEmpty else { return nil }
+            items.swapAt(0, items.count - 1)
+            let top = items.removeLast()
+            live.remove(top.id)
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < items.count && items[left].deadline < items[smallest].deadline { smallest = left }
+                if right < items.count && items[right].deadline < items[smallest].deadline { smallest = right }
+                if smallest == parent { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+            return top
+        }
+    }
+
     private struct Inbox {
         var work: [@Sendable () -> Void] = []
         var stopping = false
@@ -46,8 +96,10 @@ public final class EventLoop: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     // Loop-thread state.
+    /// Jobs enqueued from the loop thread itself: no lock, no wake-up, no closure needed.
+    private var localJobs: [UnownedJob] = []
     private var handlers: [Int32: (Events) -> Void] = [:]
-    private var timers: [Timer] = []
+    private var timers = TimerHeap()
     private var nextTimerID: UInt64 = 0
 
     /// Starts a loop on a new thread named `name`.
@@ -104,7 +156,8 @@ public final class EventLoop: @unchecked Sendable {
             inbox.work.append(work)
             return true
         }
-        if accepted {
+        // From the loop itself no wake-up is needed: it runs submitted work before it sleeps again.
+        if accepted && !inEventLoop {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
         }
@@ -162,16 +215,14 @@ public final class EventLoop: @unchecked Sendable {
         preconditionInEventLoop()
         nextTimerID += 1
         let id = TimerID(value: nextTimerID)
-        let timer = Timer(deadline: .now + delay, id: id, work: work)
-        let index = timers.firstIndex { $0.deadline > timer.deadline } ?? timers.endIndex
-        timers.insert(timer, at: index)
+        timers.insert(Timer(deadline: .now + delay, id: id, work: work))
         return id
     }
 
     /// Cancels a timer that has not fired yet; cancelling a fired timer does nothing.
     package func cancel(_ id: TimerID) {
         preconditionInEventLoop()
-        timers.removeAll { $0.id == id }
+        timers.cancel(id)
     }
 
     // MARK: the loop
@@ -199,7 +250,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Whether submitted work is waiting (then epoll must not sleep).
-    private var hasSubmittedWork: Bool { inbox.withLock { !$0.work.isEmpty } }
+    private var hasSubmittedWork: Bool { !localJobs.isEmpty || inbox.withLock { !$0.work.isEmpty } }
 
     /// Milliseconds until the next timer, or -1 to wait for I/O only.
     private func waitMilliseconds() -> Int32 {
@@ -214,7 +265,7 @@ public final class EventLoop: @unchecked Sendable {
     private func runDueTimers() {
         let now = ContinuousClock.now
         while let first = timers.first, first.deadline <= now {
-            timers.removeFirst()
+            timers.popFirst()
             first.work()
         }
     }
@@ -227,14 +278,37 @@ public final class EventLoop: @unchecked Sendable {
             return (inbox.work, inbox.stopping)
         }
         for work in batch { work() }
-        return !(stopping && batch.isEmpty)
+        runLocalJobs()
+        return !(stopping && batch.isEmpty && localJobs.isEmpty)
+    }
+
+    /// Runs the jobs the loop enqueued for itself, one generation at a time (jobs they enqueue
+    /// wait for the next turn, so I/O and timers are not starved).
+    private func runLocalJobs() {
+        guard !localJobs.isEmpty else { return }
+        let jobs = localJobs
+        localJobs.removeAll(keepingCapacity: true)
+        for job in jobs { job.runSynchronously(on: asUnownedSerialExecutor()) }
+    }
+}
+
+/// Tasks may prefer the loop as their executor (`Task(executorPreference: loop)`): their
+/// nonisolated code then runs on the loop thread too, and talking to connections on this loop
+/// needs no thread switch at all.
+extension EventLoop: TaskExecutor {
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 }
 
 extension EventLoop: SerialExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        execute { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+        if inEventLoop {
+            localJobs.append(job)
+        } else {
+            execute { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+        }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {

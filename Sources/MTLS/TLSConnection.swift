@@ -33,6 +33,8 @@ public actor TLSConnection {
     private var waiters: [Direction: Waiter] = [:]
     private var nextWaiterID: UInt64 = 0
     private var pendingFailure: (any Error)?
+    /// Where records are decrypted before the bytes are copied out at their exact size.
+    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     /// Set once the handshake finished.
     public private(set) var info: TLSConnectionInfo?
 
@@ -229,13 +231,10 @@ public actor TLSConnection {
         precondition(maxLength > 0, "read(maxLength:) needs room for at least one byte")
         while true {
             let session = try openSession()
-            var received: Int?
-            let bytes = try [UInt8](unsafeUninitializedCapacity: maxLength) { buffer, count in
-                received = try session.receive(into: UnsafeMutableRawBufferPointer(buffer))
-                count = received ?? 0
-            }
+            let limit = min(maxLength, scratch.count)
+            let received = try scratch.withUnsafeMutableBytes { try session.receive(into: .init(rebasing: $0[..<limit])) }
             session.flush()
-            if received != nil { return bytes }
+            if let received { return Array(scratch[..<received]) }
             try checkSocket(session)
             try await wait(.read)
         }
