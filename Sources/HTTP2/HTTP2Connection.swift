@@ -37,9 +37,18 @@ actor HTTP2Connection {
 
     // MARK: requests
 
-    /// Sends a request and waits for the response head; the body is read through `nextBody`.
+    /// What `send` hands back: the head, and the whole body when it had already arrived
+    /// (then the stream is finished and nothing more is read from the connection).
+    struct Delivery: Sendable {
+        let id: Int32
+        let head: HTTP2Stream.Head
+        let completeBody: [UInt8]?
+        let trailers: HTTPHeaders?
+    }
+
+    /// Sends a request and waits for the response head; the rest of the body is read through `nextBody`.
     func send(_ request: HTTPRequest, target: HTTPRequest.Target,
-              deadline: ContinuousClock.Instant) async throws -> (Int32, HTTP2Stream.Head) {
+              deadline: ContinuousClock.Instant) async throws -> Delivery {
         try await acquireSlot()
         let stream = HTTP2Stream(authority: authority)
         let id = try submit(request, target: target, stream: stream)
@@ -52,24 +61,28 @@ actor HTTP2Connection {
             stream.producer = Task { await self.produce(id, pump) }
         }
         do {
-            return (id, try await waitForHead(stream))
+            try await waitForHead(stream)
+            guard let head = stream.head else { throw stream.failure ?? CancellationError() }
+            guard stream.ended, stream.failure == nil, let body = try stream.takeBody() else {
+                return Delivery(id: id, head: head, completeBody: nil, trailers: nil)
+            }
+            let trailers = stream.trailers
+            session.consume(id, body.count)
+            remove(id)
+            scheduleWrite()
+            return Delivery(id: id, head: head, completeBody: body, trailers: trailers)
         } catch {
             abandon(id)
             throw error
         }
     }
 
-    private func waitForHead(_ stream: HTTP2Stream) async throws -> HTTP2Stream.Head {
+    private func waitForHead(_ stream: HTTP2Stream) async throws {
         let id = stream.id
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTP2Stream.Head, any Error>) in
-                if let head = stream.head {
-                    continuation.resume(returning: head)
-                } else if let failure = stream.failure {
-                    continuation.resume(throwing: failure)
-                } else {
-                    stream.headWaiter = continuation
-                }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                stream.headWaiter = continuation
+                wake(stream)   // the head may be here already
             }
         } onCancel: {
             loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
@@ -284,6 +297,10 @@ actor HTTP2Connection {
     }
 
     private func wake(_ stream: HTTP2Stream) {
+        if let waiter = stream.headWaiter, stream.head != nil || stream.failure != nil {
+            stream.headWaiter = nil
+            waiter.resume()
+        }
         let handed = stream.wakeBodyReader()
         session.consume(stream.id, handed)
         if let waiter = stream.sendSpaceWaiter, stream.queuedRequestBytes < Self.sendAhead {

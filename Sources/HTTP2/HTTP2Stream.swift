@@ -14,7 +14,9 @@ final class HTTP2Stream {
     private var headers = HTTPHeaders()
     private(set) var trailers: HTTPHeaders?
     private var headComplete = false
-    var headWaiter: CheckedContinuation<Head, any Error>?
+    /// Waits for the head (or a failure); resumed by the connection once a read has been processed,
+    /// so a small response that arrived whole is seen whole.
+    var headWaiter: CheckedContinuation<Void, any Error>?
     private(set) var chunks: [[UInt8]] = []
     private(set) var bufferedBytes = 0
     /// Response bytes seen so far (headers count as one): zero means a retry is safe after a refusal.
@@ -61,9 +63,6 @@ final class HTTP2Stream {
         }
         headComplete = true
         head = Head(status: status, headers: headers)
-        let waiter = headWaiter
-        headWaiter = nil
-        waiter?.resume(returning: head!)
     }
 
     /// The final head, kept for a waiter that comes after it arrived.

@@ -59,9 +59,10 @@ public final class HTTPClient: Sendable {
             attempt += 1
             let connection = try await connection(for: target)
             do {
-                let (id, head) = try await connection.send(request, target: target, deadline: deadline)
-                let body = HTTPResponse.Body(lease: StreamLease(connection: connection, id: id))
-                return HTTPResponse(status: head.status, headers: head.headers, body: body)
+                let delivery = try await connection.send(request, target: target, deadline: deadline)
+                let body = delivery.completeBody.map { HTTPResponse.Body(storage: .complete($0, trailers: delivery.trailers)) }
+                    ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
+                return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body)
             } catch let error as HTTPClientError where error.isRetrySafe && attempt < 3 && ContinuousClock.now < deadline {
                 forget(connection, for: target)
             }

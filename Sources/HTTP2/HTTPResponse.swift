@@ -11,17 +11,32 @@ public struct HTTPResponse: Sendable {
     /// more as chunks are read).
     public struct Body: AsyncSequence, Sendable {
         public typealias Element = [UInt8]
-        let lease: StreamLease
+
+        enum Storage: Sendable {
+            /// The body had fully arrived with the head: nothing more to ask the connection.
+            case complete([UInt8], trailers: HTTPHeaders?)
+            /// The body streams from the connection as it is read.
+            case streaming(StreamLease)
+        }
+        let storage: Storage
 
         public struct AsyncIterator: AsyncIteratorProtocol {
-            let lease: StreamLease
+            var storage: Storage?
 
             public mutating func next() async throws -> [UInt8]? {
-                try await lease.connection.nextBody(lease.id)
+                switch storage {
+                case .complete(let body, _):
+                    storage = nil
+                    return body.isEmpty ? nil : body
+                case .streaming(let lease):
+                    return try await lease.connection.nextBody(lease.id)
+                case nil:
+                    return nil
+                }
             }
         }
 
-        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(lease: lease) }
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(storage: storage) }
 
         /// Reads the whole body, failing with `bodyTooLarge` beyond `limit` bytes.
         public func collect(upTo limit: Int) async throws -> [UInt8] {
@@ -37,7 +52,10 @@ public struct HTTPResponse: Sendable {
 
         /// The trailer fields, once the body has been read to its end (nil if the server sent none).
         public func trailers() async -> HTTPHeaders? {
-            await lease.connection.trailers(lease.id)
+            switch storage {
+            case .complete(_, let trailers): trailers
+            case .streaming(let lease): await lease.connection.trailers(lease.id)
+            }
         }
     }
 }

@@ -100,7 +100,10 @@ final class NGHTTP2Session {
             return
         }
         guard let stream = streams[header.stream_id] else { return }
-        if type == NGHTTP2_HEADERS.rawValue { stream.headersEnded() }
+        if type == NGHTTP2_HEADERS.rawValue {
+            stream.headersEnded()
+            touched.insert(header.stream_id)
+        }
         if (type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue)
             && header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
             stream.endOfStream()

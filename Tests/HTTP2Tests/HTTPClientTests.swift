@@ -127,10 +127,10 @@ struct HTTPClientTests {
         defer { peer.stop() }
         let client = try client(for: peer)
         // Margins are wide: the suite runs tests in parallel on two cores.
-        let response = try await client.execute(HTTPRequest(url: "\(base)/files/blob"), timeout: .seconds(2))
+        let response = try await client.execute(HTTPRequest(url: "\(base)/files/blob"), timeout: .seconds(5))
         var iterator = response.body.makeAsyncIterator()
         _ = try await iterator.next()
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(for: .milliseconds(5500))
         let error = await #expect(throws: HTTPClientError.self) {
             while try await iterator.next() != nil {}
         }
