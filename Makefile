@@ -3,6 +3,7 @@
 
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
 PEER_PACKAGES  := nginx gnutls-bin softhsm2
+PYTHON_PACKAGES := h2
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 
 .PHONY: all build demo test deps peers check-dependencies clean
@@ -14,6 +15,9 @@ deps:
 
 peers: deps
 	@scripts/install-deps.sh $(PEER_PACKAGES)
+	@# The fault-injecting HTTP/2 test server needs Python h2 (PyPI); Debian's own Python wants the override.
+	@python3 -c 'import h2' 2>/dev/null || python3 -m pip install --quiet $(PYTHON_PACKAGES) \
+		|| python3 -m pip install --quiet --break-system-packages $(PYTHON_PACKAGES)
 
 build: deps
 	swift build

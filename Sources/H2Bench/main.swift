@@ -95,7 +95,7 @@ func run(_ options: Options) async throws -> [String: Any] {
         try HTTPClient(configuration: .init(tls: tls, connectTo: options.connectTo))
     }
     for client in clients {   // connect and warm up outside the timed part, as h2load's figures exclude set-up
-        _ = try await client.execute(request).body.collect(upTo: Int.max)
+        for try await _ in try await client.execute(request).body {}
     }
     let perConnection = (0..<options.connections).map { index in
         options.requests / options.connections + (index < options.requests % options.connections ? 1 : 0)

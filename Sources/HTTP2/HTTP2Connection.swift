@@ -33,7 +33,7 @@ actor HTTP2Connection {
     }
 
     /// Whether new requests may use this connection.
-    var isAvailable: Bool { session.failure == nil && session.goAway == nil }
+    var isAvailable: Bool { session.failure == nil && session.goAway == nil && !retired }
 
     // MARK: requests
 
@@ -61,7 +61,7 @@ actor HTTP2Connection {
             stream.producer = Task { await self.produce(id, pump) }
         }
         do {
-            try await waitForHead(stream)
+            try await waitForHead(id)
             guard let head = stream.head else { throw stream.failure ?? CancellationError() }
             guard stream.ended, stream.failure == nil, let body = try stream.takeBody() else {
                 return Delivery(id: id, head: head, completeBody: nil, trailers: nil)
@@ -77,15 +77,40 @@ actor HTTP2Connection {
         }
     }
 
-    private func waitForHead(_ stream: HTTP2Stream) async throws {
-        let id = stream.id
+    // Waiting: the operation of `withTaskCancellationHandler` is a closure that is not itself
+    // isolated to this actor (it would run on the global executor), so it only calls the actor
+    // methods below, which install their continuation on the actor.
+
+    private func waitForHead(_ id: Int32) async throws {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                stream.headWaiter = continuation
-                wake(stream)   // the head may be here already
-            }
+            try await self.parkForHead(id)
         } onCancel: {
             loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+        }
+    }
+
+    private func parkForHead(_ id: Int32) async throws {
+        guard let stream = session.streams[id] else { throw CancellationError() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            stream.headWaiter = continuation
+            wake(stream)   // the head may be here already
+        }
+    }
+
+    private func waitForBody(_ id: Int32) async throws -> [UInt8]? {
+        try await withTaskCancellationHandler {
+            try await self.parkForBody(id)
+        } onCancel: {
+            loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+        }
+    }
+
+    /// Installs the body waiter and checks again at once: what arrived meanwhile wakes it.
+    private func parkForBody(_ id: Int32) async throws -> [UInt8]? {
+        guard let stream = session.streams[id] else { return nil }
+        return try await withCheckedThrowingContinuation { continuation in
+            stream.bodyWaiter = continuation
+            session.consume(id, stream.wakeBodyReader())
         }
     }
 
@@ -140,16 +165,7 @@ actor HTTP2Connection {
                 scheduleWrite()
                 return body
             }
-            // Install the waiter and check again at once: what arrived since `takeBody` wakes it.
-            let next: [UInt8]? = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    stream.bodyWaiter = continuation
-                    session.consume(id, stream.wakeBodyReader())
-                }
-            } onCancel: {
-                loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
-            }
-            guard let next else { finish(id); return nil }
+            guard let next = try await waitForBody(id) else { finish(id); return nil }
             return next
         }
     }
@@ -201,6 +217,7 @@ actor HTTP2Connection {
         (stream.deadlineTimer as? TimerBox).map { loop.cancel($0.id) }
         stream.producer?.cancel()
         releaseSlot()
+        closeIfDrained()
     }
 
     // MARK: concurrency limit
@@ -273,6 +290,7 @@ actor HTTP2Connection {
                 try session.receive(bytes)
                 deliver()
                 scheduleWrite()
+                try checkSessionAlive()
             }
         } catch {
             failConnection(error)
@@ -323,13 +341,45 @@ actor HTTP2Connection {
                 deliver()
                 var output: [UInt8] = []
                 try session.nextOutput(into: &output, limit: 256 * 1024)
-                if output.isEmpty && session.touched.isEmpty { return }
+                if output.isEmpty && session.touched.isEmpty {
+                    try checkSessionAlive()
+                    return
+                }
                 if !output.isEmpty { try await tls.write(output) }
             }
         } catch {
             failConnection(error)
         }
     }
+
+    /// nghttp2 reports a connection error it detected (a bad frame, a header block it cannot
+    /// decode) by queuing GOAWAY and then wanting neither to read nor to write.
+    private func checkSessionAlive() throws {
+        if !session.wantsRead && !session.wantsWrite {
+            throw HTTPClientError(.protocolError, "\(authority) broke the HTTP/2 protocol (a malformed frame or "
+                                  + "header block); this client ended the connection with GOAWAY")
+        }
+    }
+
+    /// The connection finished its last stream after GOAWAY, or was retired: close it.
+    private func closeIfDrained() {
+        if (session.goAway != nil || retired) && session.streams.isEmpty && slotWaiters.isEmpty {
+            failConnection(HTTPClientError(.connectionClosed, "the connection to \(authority) finished its streams"))
+        }
+    }
+
+    /// No new streams go here; the connection closes once its streams are done.
+    func retire() {
+        retired = true
+        closeIfDrained()
+    }
+    private var retired = false
+
+    /// Called once when the connection ends, so the client can forget it.
+    func onClose(_ handler: @escaping @Sendable () -> Void) {
+        if session.failure != nil { handler() } else { closeHandlers.append(handler) }
+    }
+    private var closeHandlers: [@Sendable () -> Void] = []
 
     private func failConnection(_ error: any Error) {
         guard session.failure == nil else { return }
@@ -345,6 +395,8 @@ actor HTTP2Connection {
         for waiter in slotWaiters { waiter.resume(throwing: failure) }
         slotWaiters.removeAll()
         Task { await tls.close() }
+        closeHandlers.forEach { $0() }
+        closeHandlers.removeAll()
     }
 
     /// Closes the connection; open streams fail.

@@ -80,8 +80,10 @@ final class HTTP2Stream {
     func fail(_ error: any Error) {
         if failure == nil && !(ended && headComplete) { failure = error }
         guard let failure else { return }
-        headWaiter?.resume(throwing: failure)
-        headWaiter = nil
+        if head == nil {   // with a head, the response is returned and the body read fails instead
+            headWaiter?.resume(throwing: failure)
+            headWaiter = nil
+        }
         sendSpaceWaiter?.resume(throwing: failure)
         sendSpaceWaiter = nil
         producer?.cancel()

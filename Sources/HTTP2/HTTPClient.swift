@@ -38,6 +38,8 @@ public final class HTTPClient: Sendable {
         case ready(HTTP2Connection)
     }
     private let connections = Mutex<[HTTPRequest.Target.Key: Entry]>([:])
+    /// Connections no longer handed out that still finish their streams; closed on shutdown.
+    private let draining = Mutex<[ObjectIdentifier: HTTP2Connection]>([:])
     private let isShutDown = Atomic<Bool>(false)
 
     /// Prepares the TLS context (loads trust roots and checks the identity); no connection yet.
@@ -64,7 +66,8 @@ public final class HTTPClient: Sendable {
                     ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
                 return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body)
             } catch let error as HTTPClientError where error.isRetrySafe && attempt < 3 && ContinuousClock.now < deadline {
-                forget(connection, for: target)
+                // A refused stream is retried; on a new connection only if this one is going away.
+                if !(await connection.isAvailable) { forget(connection, for: target) }
             }
         }
     }
@@ -76,6 +79,11 @@ public final class HTTPClient: Sendable {
             defer { connections.removeAll() }
             return Array(connections.values)
         }
+        let retired = draining.withLock { draining in
+            defer { draining.removeAll() }
+            return Array(draining.values)
+        }
+        for connection in retired { await connection.close() }
         for entry in entries {
             switch entry {
             case .ready(let connection): await connection.close()
@@ -126,16 +134,30 @@ public final class HTTPClient: Sendable {
                                                   timeout: configuration.connectTimeout, on: configuration.eventLoop)
         let connection = try HTTP2Connection(tls: tls, authority: target.authority)
         await connection.start()
+        await connection.onClose { [weak self] in self?.closed(connection, for: target) }
         return connection
     }
 
-    /// Stops handing out `connection` for new requests (its streams finish on it).
-    private func forget(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
+    /// A connection ended: forget it wherever it is kept.
+    private func closed(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
+        draining.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(connection)) }
         connections.withLock { connections in
             if case .ready(let current) = connections[target.key], current === connection {
                 connections[target.key] = nil
             }
         }
+    }
+
+    /// Stops handing out `connection` for new requests; it closes once its streams are done.
+    private func forget(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
+        let removed = connections.withLock { connections -> Bool in
+            guard case .ready(let current) = connections[target.key], current === connection else { return false }
+            connections[target.key] = nil
+            return true
+        }
+        guard removed else { return }
+        draining.withLock { $0[ObjectIdentifier(connection)] = connection }
+        Task { await connection.retire() }
     }
 }
 

@@ -74,6 +74,7 @@ final class NGHTTP2Session {
     }
 
     var wantsWrite: Bool { nghttp2_session_want_write(handle) != 0 }
+    var wantsRead: Bool { nghttp2_session_want_read(handle) != 0 }
 
     /// How many streams the server lets us open at once.
     var maxConcurrentStreams: Int {
