@@ -91,9 +91,10 @@ actor HTTP2Connection {
 
     private func parkForHead(_ id: Int32) async throws {
         guard let stream = session.streams[id] else { throw CancellationError() }
+        if Task.isCancelled { fail(id, CancellationError()) }   // cancelled before the waiter existed
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             stream.headWaiter = continuation
-            wake(stream)   // the head may be here already
+            wake(stream)   // the head (or the failure) may be here already
         }
     }
 
@@ -108,6 +109,7 @@ actor HTTP2Connection {
     /// Installs the body waiter and checks again at once: what arrived meanwhile wakes it.
     private func parkForBody(_ id: Int32) async throws -> [UInt8]? {
         guard let stream = session.streams[id] else { return nil }
+        if Task.isCancelled { fail(id, CancellationError()) }   // cancelled before the waiter existed
         return try await withCheckedThrowingContinuation { continuation in
             stream.bodyWaiter = continuation
             session.consume(id, stream.wakeBodyReader())

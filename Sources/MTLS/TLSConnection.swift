@@ -179,8 +179,12 @@ public actor TLSConnection {
         precondition(waiters[direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
         nextWaiterID += 1
         let id = nextWaiterID
+        // The operation closure touches this actor's state, which makes it run isolated to the
+        // actor: no hop, so nothing can change between the check above and the install below.
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                if let pendingFailure { return continuation.resume(throwing: pendingFailure) }
+                if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
                 let timer = deadline.flatMap { deadline in timeoutError.map { error in
                     loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
                         self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
