@@ -17,8 +17,9 @@ final class HTTP2Stream {
     /// Waits for the head (or a failure); resumed by the connection once a read has been processed,
     /// so a small response that arrived whole is seen whole.
     var headWaiter: CheckedContinuation<Void, any Error>?
-    private(set) var chunks: [[UInt8]] = []
-    private(set) var bufferedBytes = 0
+    /// Body bytes received and not yet handed to the reader (one buffer, handed over whole).
+    private var pending: [UInt8] = []
+    var bufferedBytes: Int { pending.count }
     /// Response bytes seen so far (headers count as one): zero means a retry is safe after a refusal.
     private(set) var responseBytes = 0
     var bodyWaiter: CheckedContinuation<[UInt8]?, any Error>?
@@ -70,8 +71,7 @@ final class HTTP2Stream {
 
     func data(_ bytes: UnsafeBufferPointer<UInt8>) {
         responseBytes += bytes.count
-        chunks.append(Array(bytes))
-        bufferedBytes += bytes.count
+        pending.append(contentsOf: bytes)
     }
 
     func endOfStream() { ended = true }
@@ -93,11 +93,9 @@ final class HTTP2Stream {
 
     /// Takes everything buffered (nil at the end); the caller credits the flow-control window.
     func takeBody() throws -> [UInt8]? {
-        if bufferedBytes > 0 {
-            let body = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
-            chunks.removeAll(keepingCapacity: true)
-            bufferedBytes = 0
-            return body
+        if !pending.isEmpty {
+            defer { pending = [] }
+            return pending
         }
         if let failure { throw failure }
         if ended { return nil }
@@ -126,8 +124,8 @@ final class HTTP2Stream {
 
     /// Bytes received but never handed to a reader, to credit back when the stream is abandoned.
     func discardBody() -> Int {
-        defer { chunks.removeAll(); bufferedBytes = 0 }
-        return bufferedBytes
+        defer { pending = [] }
+        return pending.count
     }
 
     // MARK: the request body (nghttp2's data provider reads here)
