@@ -32,6 +32,9 @@ actor HTTP2Connection {
         scheduleWrite()
     }
 
+    /// Streams this connection still tracks (open, or holding an unread body), for tests and diagnostics.
+    var streamCount: Int { session.streams.count }
+
     /// Whether new requests may use this connection.
     var isAvailable: Bool { session.failure == nil && session.goAway == nil && !retired }
 

@@ -72,6 +72,24 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Streams tracked across the client's connections (tests use it to prove nothing is left behind).
+    func streamCount() async -> Int {
+        var total = 0
+        for connection in liveConnections() { total += await connection.streamCount }
+        return total
+    }
+
+    /// Every connection that is ready or draining.
+    private func liveConnections() -> [HTTP2Connection] {
+        let ready = connections.withLock { connections in
+            connections.values.compactMap { entry -> HTTP2Connection? in
+                if case .ready(let connection) = entry { return connection }
+                return nil
+            }
+        }
+        return ready + draining.withLock { Array($0.values) }
+    }
+
     /// Closes every connection; requests in flight fail with `shutdown`.
     public func shutdown() async {
         isShutDown.store(true, ordering: .sequentiallyConsistent)
