@@ -2,7 +2,7 @@
 # Each installs the Debian packages it needs when they are missing (as root).
 
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
-PEER_PACKAGES  := nginx gnutls-bin softhsm2
+PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server
 PYTHON_PACKAGES := h2
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 

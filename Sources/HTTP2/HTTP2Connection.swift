@@ -19,10 +19,15 @@ actor HTTP2Connection {
     /// Request bodies are queued up to this many bytes ahead of nghttp2.
     private static let sendAhead = 1 << 20
 
-    init(tls: TLSConnection, authority: String) throws {
+    /// How long the connection may sit with no stream before it closes itself.
+    private let idleTimeout: Duration
+    private var idleTimer: EventLoop.TimerID?
+
+    init(tls: TLSConnection, authority: String, idleTimeout: Duration) throws {
         self.tls = tls
         self.loop = tls.loop
         self.authority = authority
+        self.idleTimeout = idleTimeout
         self.session = try NGHTTP2Session()
     }
 
@@ -30,6 +35,26 @@ actor HTTP2Connection {
     func start() {
         Task { await self.readPump() }
         scheduleWrite()
+    }
+
+    /// Takes a stream slot if one is free right now (the pool's way to pick a connection without
+    /// racing other requests); `send(reserved: true)` then uses it.
+    func reserveStream() -> Bool {
+        guard isAvailable, openStreams < max(1, session.maxConcurrentStreams) else { return false }
+        openStreams += 1
+        if let idleTimer { loop.cancel(idleTimer); self.idleTimer = nil }
+        return true
+    }
+
+    private func startIdleTimer() {
+        idleTimer = loop.schedule(after: idleTimeout) { [weak self] in
+            self?.assumeIsolated { connection in
+                connection.idleTimer = nil
+                guard connection.session.streams.isEmpty else { return }
+                connection.closeGracefully(HTTPClientError(.connectionClosed, "the connection to \(connection.authority) "
+                                                           + "was idle for \(connection.idleTimeout)"))
+            }
+        }
     }
 
     /// Streams this connection still tracks (open, or holding an unread body), for tests and diagnostics.
@@ -50,9 +75,9 @@ actor HTTP2Connection {
     }
 
     /// Sends a request and waits for the response head; the rest of the body is read through `nextBody`.
-    func send(_ request: HTTPRequest, target: HTTPRequest.Target,
-              deadline: ContinuousClock.Instant) async throws -> Delivery {
-        try await acquireSlot()
+    func send(_ request: HTTPRequest, target: HTTPRequest.Target, deadline: ContinuousClock.Instant,
+              reserved: Bool = false) async throws -> Delivery {
+        if !reserved { try await acquireSlot() }
         let stream = HTTP2Stream(authority: authority)
         let id = try submit(request, target: target, stream: stream)
         scheduleWrite()
@@ -120,7 +145,7 @@ actor HTTP2Connection {
     }
 
     private func submit(_ request: HTTPRequest, target: HTTPRequest.Target, stream: HTTP2Stream) throws -> Int32 {
-        if let failure = session.failure { throw failure }
+        if let failure = session.failure { throw neverStarted(failure) }
         var fields: [(String, String)] = [(":method", request.method), (":scheme", "https"),
                                           (":authority", target.authority), (":path", target.path)]
         for field in request.headers where !HTTP2Connection.connectionSpecific.contains(field.name) {
@@ -223,6 +248,7 @@ actor HTTP2Connection {
         stream.producer?.cancel()
         releaseSlot()
         closeIfDrained()
+        if session.streams.isEmpty && session.failure == nil && idleTimer == nil { startIdleTimer() }
     }
 
     // MARK: concurrency limit
@@ -230,7 +256,8 @@ actor HTTP2Connection {
     private var openStreams = 0
 
     private func acquireSlot() async throws {
-        if let failure = session.failure { throw failure }
+        if let idleTimer { loop.cancel(idleTimer); self.idleTimer = nil }
+        if let failure = session.failure { throw neverStarted(failure) }
         if openStreams < max(1, session.maxConcurrentStreams) && slotWaiters.isEmpty {
             openStreams += 1
             return
@@ -238,7 +265,7 @@ actor HTTP2Connection {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             // The connection may have failed, or a slot been freed, since the check above.
             if let failure = session.failure {
-                continuation.resume(throwing: failure)
+                continuation.resume(throwing: neverStarted(failure))
             } else if session.goAway != nil {
                 continuation.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this "
                                                               + "connection (GOAWAY)", isRetrySafe: true))
@@ -357,6 +384,14 @@ actor HTTP2Connection {
         }
     }
 
+    /// The connection's failure as seen by a request that never got a stream: sending it
+    /// elsewhere is safe.
+    private func neverStarted(_ failure: any Error) -> HTTPClientError {
+        let error = failure as? HTTPClientError ?? HTTPClientError(.connectionClosed, "\(failure)")
+        return HTTPClientError(error.code == .shutdown ? .shutdown : .refusedStream,
+                               "\(error.message) (before the request was sent)", isRetrySafe: error.code != .shutdown)
+    }
+
     /// nghttp2 reports a connection error it detected (a bad frame, a header block it cannot
     /// decode) by queuing GOAWAY and then wanting neither to read nor to write.
     private func checkSessionAlive() throws {
@@ -397,17 +432,34 @@ actor HTTP2Connection {
             stream.fail(unprocessed ? HTTPClientError(.refusedStream, failure.message, isRetrySafe: true) : failure)
             wake(stream)
         }
-        for waiter in slotWaiters { waiter.resume(throwing: failure) }
+        for waiter in slotWaiters { waiter.resume(throwing: neverStarted(failure)) }
         slotWaiters.removeAll()
-        Task { await tls.close() }
+        let farewell = closingOutput
+        Task { [tls] in
+            if !farewell.isEmpty { try? await tls.write(farewell) }
+            await tls.close()
+        }
         closeHandlers.forEach { $0() }
         closeHandlers.removeAll()
     }
 
-    /// Closes the connection; open streams fail.
+    /// Closes the connection: GOAWAY tells the server no more streams come; open streams fail.
     func close() async {
-        failConnection(HTTPClientError(.shutdown, "the client was shut down"))
+        closeGracefully(HTTPClientError(.shutdown, "the client was shut down"))
     }
+
+    /// Sends GOAWAY(NO_ERROR), then closes the TLS connection once it is written.
+    private func closeGracefully(_ reason: HTTPClientError) {
+        guard session.failure == nil else { return }
+        nghttp2_submit_goaway(session.handle, UInt8(NGHTTP2_FLAG_NONE.rawValue),
+                              nghttp2_session_get_last_proc_stream_id(session.handle), NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        var output: [UInt8] = []
+        try? session.nextOutput(into: &output, limit: 64 * 1024)
+        closingOutput = output
+        failConnection(reason)
+    }
+    /// Frames (GOAWAY) to write before the TLS connection closes.
+    private var closingOutput: [UInt8] = []
 }
 
 /// A timer id in a class box, so a stream can hold it without knowing the loop's types.

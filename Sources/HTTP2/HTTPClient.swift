@@ -1,12 +1,14 @@
 import MTLS
 import Synchronization
 
-/// An HTTP/2 client over mutual TLS, in the spirit of AsyncHTTPClient: one connection per
-/// host and port, shared by every request to it.
+/// An HTTP/2 client over mutual TLS, in the spirit of AsyncHTTPClient.
 ///
-/// Make one client and share it; call `shutdown()` when done. Requests that the server refused
-/// before processing them (REFUSED_STREAM, streams above a GOAWAY) are sent again on a new
-/// connection automatically; other failures say whether a retry is safe.
+/// Requests to one host and port share a connection; another is opened only when every open one
+/// has reached the server's MAX_CONCURRENT_STREAMS (up to `maxConnectionsPerHost`), and idle
+/// connections close themselves. Requests the server refused before processing them
+/// (REFUSED_STREAM, streams above a GOAWAY) are sent again automatically, on a new connection when
+/// the old one is going away; other failures say whether a retry is safe.
+/// Make one client, share it, and call `shutdown()` when done.
 public final class HTTPClient: Sendable {
     /// How the client connects.
     public struct Configuration: Sendable {
@@ -16,15 +18,23 @@ public final class HTTPClient: Sendable {
         public var connectTo: [ConnectTo]
         /// Time allowed for TCP connect plus TLS handshake.
         public var connectTimeout: Duration
+        /// Connections to one host at most; requests beyond their stream limits queue, first come first served.
+        public var maxConnectionsPerHost: Int
+        /// A connection with no stream for this long closes itself.
+        public var idleTimeout: Duration
         /// The loop that runs the connections.
         public var eventLoop: EventLoop
 
-        /// Safe defaults: system trust, no client identity, 10 s to connect, the shared loop.
+        /// Safe defaults: system trust, no client identity, 10 s to connect, 8 connections per host,
+        /// 60 s idle timeout, the shared loop.
         public init(tls: TLSConfiguration = TLSConfiguration(), connectTo: [ConnectTo] = [],
-                    connectTimeout: Duration = .seconds(10), eventLoop: EventLoop = .shared) {
+                    connectTimeout: Duration = .seconds(10), maxConnectionsPerHost: Int = 8,
+                    idleTimeout: Duration = .seconds(60), eventLoop: EventLoop = .shared) {
             self.tls = tls
             self.connectTo = connectTo
             self.connectTimeout = connectTimeout
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.idleTimeout = idleTimeout
             self.eventLoop = eventLoop
         }
     }
@@ -32,12 +42,13 @@ public final class HTTPClient: Sendable {
     /// The configuration the client was made with.
     public let configuration: Configuration
     private let context: TLSContext
-    /// A host's connection: being established (shared by everyone waiting), or ready.
-    private enum Entry {
-        case connecting(Task<HTTP2Connection, any Error>)
-        case ready(HTTP2Connection)
+
+    /// A host's connections: those ready for new streams, and the one being established.
+    private struct HostPool {
+        var ready: [HTTP2Connection] = []
+        var connecting: Task<HTTP2Connection, any Error>?
     }
-    private let connections = Mutex<[HTTPRequest.Target.Key: Entry]>([:])
+    private let pools = Mutex<[HTTPRequest.Target.Key: HostPool]>([:])
     /// Connections no longer handed out that still finish their streams; closed on shutdown.
     private let draining = Mutex<[ObjectIdentifier: HTTP2Connection]>([:])
     private let isShutDown = Atomic<Bool>(false)
@@ -47,6 +58,7 @@ public final class HTTPClient: Sendable {
         var configuration = configuration
         configuration.tls.applicationProtocols = ["h2"]
         configuration.tls.requireApplicationProtocol = true
+        configuration.maxConnectionsPerHost = max(1, configuration.maxConnectionsPerHost)
         self.configuration = configuration
         context = try TLSContext(configuration: configuration.tls)
     }
@@ -59,9 +71,9 @@ public final class HTTPClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try await connection(for: target)
+            let (connection, reserved) = try await connection(for: target)
             do {
-                let delivery = try await connection.send(request, target: target, deadline: deadline)
+                let delivery = try await connection.send(request, target: target, deadline: deadline, reserved: reserved)
                 let body = delivery.completeBody.map { HTTPResponse.Body(storage: .complete($0, trailers: delivery.trailers)) }
                     ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
                 return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body)
@@ -72,76 +84,75 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    /// Streams tracked across the client's connections (tests use it to prove nothing is left behind).
-    func streamCount() async -> Int {
-        var total = 0
-        for connection in liveConnections() { total += await connection.streamCount }
-        return total
-    }
-
-    /// Every connection that is ready or draining.
-    private func liveConnections() -> [HTTP2Connection] {
-        let ready = connections.withLock { connections in
-            connections.values.compactMap { entry -> HTTP2Connection? in
-                if case .ready(let connection) = entry { return connection }
-                return nil
-            }
-        }
-        return ready + draining.withLock { Array($0.values) }
-    }
-
-    /// Closes every connection; requests in flight fail with `shutdown`.
+    /// Closes every connection (sending GOAWAY); requests in flight fail with `shutdown`.
     public func shutdown() async {
         isShutDown.store(true, ordering: .sequentiallyConsistent)
-        let entries = connections.withLock { connections in
-            defer { connections.removeAll() }
-            return Array(connections.values)
+        let (ready, connecting) = pools.withLock { pools in
+            defer { pools.removeAll() }
+            return (pools.values.flatMap(\.ready), pools.values.compactMap(\.connecting))
         }
         let retired = draining.withLock { draining in
             defer { draining.removeAll() }
             return Array(draining.values)
         }
-        for connection in retired { await connection.close() }
-        for entry in entries {
-            switch entry {
-            case .ready(let connection): await connection.close()
-            case .connecting(let task): if let connection = try? await task.value { await connection.close() }
-            }
-        }
+        for connection in ready + retired { await connection.close() }
+        for task in connecting { if let connection = try? await task.value { await connection.close() } }
     }
 
-    /// The host's connection if it can take new streams, else a new one.
-    private func connection(for target: HTTPRequest.Target) async throws -> HTTP2Connection {
+    /// Streams tracked across the client's connections (tests use it to prove nothing is left behind).
+    func streamCount() async -> Int {
+        let connections = pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
+        var total = 0
+        for connection in connections { total += await connection.streamCount }
+        return total
+    }
+
+    /// Open connections across hosts, ready or draining (for tests and diagnostics).
+    func connectionCount() -> Int {
+        pools.withLock { $0.values.reduce(0) { $0 + $1.ready.count } } + draining.withLock { $0.count }
+    }
+
+    // MARK: the pool
+
+    /// A connection for `target`: one with a free stream (reserved for the caller), else a new one
+    /// while the pool may grow, else the oldest usable one (its queue is first come, first served).
+    private func connection(for target: HTTPRequest.Target) async throws -> (HTTP2Connection, reserved: Bool) {
         while true {
             guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
                 throw HTTPClientError(.shutdown, "the client was shut down")
             }
-            let key = target.key
-            let entry = connections.withLock { connections in
-                if let entry = connections[key] { return entry }
-                let entry = Entry.connecting(Task { try await self.connect(target) })
-                connections[key] = entry
-                return entry
+            let ready = pools.withLock { $0[target.key]?.ready ?? [] }
+            var usable: [HTTP2Connection] = []
+            for connection in ready {
+                if await connection.reserveStream() { return (connection, true) }
+                if await connection.isAvailable { usable.append(connection) } else { forget(connection, for: target) }
             }
-            switch entry {
-            case .ready(let connection):
-                if await connection.isAvailable { return connection }
-                forget(connection, for: target)
-            case .connecting(let task):
-                do {
-                    let connection = try await task.value
-                    connections.withLock { connections in
-                        if case .connecting(let current) = connections[key], current == task {
-                            connections[key] = .ready(connection)
-                        }
-                    }
-                    return connection
-                } catch {
-                    connections.withLock { connections in
-                        if case .connecting(let current) = connections[key], current == task { connections[key] = nil }
-                    }
-                    throw error
+            let task = pools.withLock { pools -> Task<HTTP2Connection, any Error>? in
+                var pool = pools[target.key] ?? HostPool()
+                defer { pools[target.key] = pool }
+                if let connecting = pool.connecting { return connecting }
+                guard pool.ready.count < configuration.maxConnectionsPerHost else { return nil }
+                pool.connecting = Task { try await self.connect(target) }
+                return pool.connecting
+            }
+            guard let task else {
+                if let oldest = usable.first { return (oldest, false) }
+                continue   // every connection went away meanwhile: look again
+            }
+            do {
+                let connection = try await task.value
+                pools.withLock { pools in
+                    guard pools[target.key]?.connecting == task else { return }
+                    pools[target.key]?.connecting = nil
+                    pools[target.key]?.ready.append(connection)
                 }
+                // Others waited for this connection too: without a free stream on it, look again.
+                if await connection.reserveStream() { return (connection, true) }
+            } catch {
+                pools.withLock { pools in
+                    if pools[target.key]?.connecting == task { pools[target.key]?.connecting = nil }
+                }
+                throw error
             }
         }
     }
@@ -150,7 +161,7 @@ public final class HTTPClient: Sendable {
         let tls = try await TLSConnection.connect(host: target.host, port: target.port, context: context,
                                                   connectTo: configuration.connectTo,
                                                   timeout: configuration.connectTimeout, on: configuration.eventLoop)
-        let connection = try HTTP2Connection(tls: tls, authority: target.authority)
+        let connection = try HTTP2Connection(tls: tls, authority: target.authority, idleTimeout: configuration.idleTimeout)
         await connection.start()
         await connection.onClose { [weak self] in self?.closed(connection, for: target) }
         return connection
@@ -159,18 +170,14 @@ public final class HTTPClient: Sendable {
     /// A connection ended: forget it wherever it is kept.
     private func closed(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
         draining.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(connection)) }
-        connections.withLock { connections in
-            if case .ready(let current) = connections[target.key], current === connection {
-                connections[target.key] = nil
-            }
-        }
+        pools.withLock { pools in pools[target.key]?.ready.removeAll { $0 === connection } }
     }
 
     /// Stops handing out `connection` for new requests; it closes once its streams are done.
     private func forget(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
-        let removed = connections.withLock { connections -> Bool in
-            guard case .ready(let current) = connections[target.key], current === connection else { return false }
-            connections[target.key] = nil
+        let removed = pools.withLock { pools -> Bool in
+            guard let index = pools[target.key]?.ready.firstIndex(where: { $0 === connection }) else { return false }
+            pools[target.key]?.ready.remove(at: index)
             return true
         }
         guard removed else { return }

@@ -108,7 +108,8 @@ public enum Nginx {
     public static func start(certificate: String = TestPKI.shared.path("server.pem"),
                              key: String = TestPKI.shared.path("server.key"),
                              clientCA: String = TestPKI.shared.path("ca.pem"),
-                             http2: Bool = true, documentRoot: String? = nil) async throws -> NginxPeer {
+                             http2: Bool = true, documentRoot: String? = nil,
+                             maxConcurrentStreams: Int = 128) async throws -> NginxPeer {
         let directory = try TestPKI.shared.scratch("nginx")
         let uploads = directory.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
@@ -130,7 +131,7 @@ public enum Nginx {
                 ssl_session_tickets on;
                 ssl_protocols TLSv1.2 TLSv1.3;
                 keepalive_requests 100000;
-                http2_max_concurrent_streams 128;
+                http2_max_concurrent_streams \(maxConcurrentStreams);
                 client_max_body_size 1g;
                 server {
                     listen 127.0.0.1:\(port) ssl\(http2 ? " http2" : "");

@@ -1,0 +1,64 @@
+import Foundation
+@testable import HTTP2
+import MTLS
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite("The connection pool")
+struct ConnectionPoolTests {
+    let pki = TestPKI.shared
+    var base: String { "https://\(TestPKI.serverName)" }
+
+    @Test("a host gets more connections only when each is at the server's stream limit, up to the maximum")
+    func growsAtTheStreamLimit() async throws {
+        let directory = try pki.scratch("pool")
+        try Data(randomBytes(2 << 20)).write(to: directory.appendingPathComponent("blob"))
+        let peer = try await Nginx.start(documentRoot: directory.path, maxConcurrentStreams: 2)
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo, maxConnectionsPerHost: 3))
+        // One request first, so the server's SETTINGS (2 streams) are known.
+        _ = try await client.execute(HTTPRequest(url: "\(base)/small")).body.collect(upTo: 4096)
+        #expect(client.connectionCount() == 1)
+        let peak = Peak()
+        let url = "\(base)/files/blob"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    let response = try await client.execute(HTTPRequest(url: url), timeout: .seconds(60))
+                    peak.value.withLock { $0 = max($0, client.connectionCount()) }
+                    for try await _ in response.body { try await Task.sleep(for: .milliseconds(5)) }
+                    #expect(response.status == 200)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak.value.withLock { $0 } == 3)
+        #expect(client.connectionCount() <= 3)
+        await client.shutdown()
+    }
+
+    @Test("an idle connection closes itself, and the next request opens a new one")
+    func idleConnectionsClose() async throws {
+        let peer = try await Nginx.start()
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo, idleTimeout: .milliseconds(200)))
+        _ = try await client.execute(HTTPRequest(url: "\(base)/small")).body.collect(upTo: 4096)
+        #expect(client.connectionCount() == 1)
+        let start = ContinuousClock.now
+        while client.connectionCount() > 0 && ContinuousClock.now - start < .seconds(5) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(client.connectionCount() == 0)
+        let response = try await client.execute(HTTPRequest(url: "\(base)/small"))
+        #expect(response.status == 200)
+        await client.shutdown()
+    }
+}
+
+/// The most connections seen at once.
+private final class Peak: Sendable {
+    let value = Mutex(0)
+}
