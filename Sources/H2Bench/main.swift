@@ -90,9 +90,11 @@ func run(_ options: Options) async throws -> [String: Any] {
     let body: HTTPRequest.Body = try options.upload.map { try .file($0) } ?? .none
     let request = HTTPRequest(method: options.upload == nil ? "GET" : "POST", url: options.url, body: body)
     let uploadSize = body.length ?? 0
-    // One client per connection: each keeps its own HTTP/2 connection to the host.
+    // One client per connection, each keeping its own HTTP/2 connection to the host, all on one
+    // event loop: h2load, too, runs its connections on one thread unless told otherwise.
+    let loops = EventLoopGroup(loopCount: 1, name: "h2bench")
     let clients = try (0..<options.connections).map { _ in
-        try HTTPClient(configuration: .init(tls: tls, connectTo: options.connectTo))
+        try HTTPClient(configuration: .init(tls: tls, connectTo: options.connectTo, eventLoopGroup: loops))
     }
     for client in clients {   // connect and warm up outside the timed part, as h2load's figures exclude set-up
         for try await _ in try await client.execute(request).body {}
@@ -106,7 +108,7 @@ func run(_ options: Options) async throws -> [String: Any] {
             for worker in 0..<options.streams {
                 let share = count / options.streams + (worker < count % options.streams ? 1 : 0)
                 // Workers run on the client's event loop, as h2load runs on one thread: no thread switches.
-                group.addTask(executorPreference: client.configuration.eventLoop) {
+                group.addTask(executorPreference: loops.loops[0]) {
                     try await measure(client: client, request: request, count: share, uploadSize: uploadSize)
                 }
             }

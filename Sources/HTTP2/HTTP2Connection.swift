@@ -23,11 +23,19 @@ actor HTTP2Connection {
     private let idleTimeout: Duration
     private var idleTimer: EventLoop.TimerID?
 
-    init(tls: TLSConnection, authority: String, idleTimeout: Duration) throws {
+    /// PING the server this often, and give up on it when an answer takes longer than the timeout.
+    struct KeepAlive: Sendable {
+        let interval: Duration
+        let timeout: Duration
+    }
+    private let keepAlive: KeepAlive?
+
+    init(tls: TLSConnection, authority: String, idleTimeout: Duration, keepAlive: KeepAlive? = nil) throws {
         self.tls = tls
         self.loop = tls.loop
         self.authority = authority
         self.idleTimeout = idleTimeout
+        self.keepAlive = keepAlive
         self.session = try NGHTTP2Session()
     }
 
@@ -35,6 +43,35 @@ actor HTTP2Connection {
     func start() {
         Task { await self.readPump() }
         scheduleWrite()
+        schedulePing()
+    }
+
+    // MARK: keepalive
+
+    private func schedulePing() {
+        guard let keepAlive else { return }
+        loop.schedule(after: keepAlive.interval) { [weak self] in
+            self?.assumeIsolated { $0.ping() }
+        }
+    }
+
+    /// Sends a PING; without its ACK before the timeout, the connection is taken as dead.
+    private func ping() {
+        guard let keepAlive, session.failure == nil else { return }
+        let acksBefore = session.pingAcks
+        nghttp2_submit_ping(session.handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+        scheduleWrite()
+        loop.schedule(after: keepAlive.timeout) { [weak self] in
+            self?.assumeIsolated { connection in
+                guard connection.session.failure == nil else { return }
+                guard connection.session.pingAcks > acksBefore else {
+                    return connection.failConnection(HTTPClientError(
+                        .connectionClosed, "\(connection.authority) did not answer a PING within \(keepAlive.timeout): "
+                        + "the connection is taken as dead"))
+                }
+                connection.schedulePing()
+            }
+        }
     }
 
     /// Takes a stream slot if one is free right now (the pool's way to pick a connection without

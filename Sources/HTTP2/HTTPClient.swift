@@ -22,20 +22,26 @@ public final class HTTPClient: Sendable {
         public var maxConnectionsPerHost: Int
         /// A connection with no stream for this long closes itself.
         public var idleTimeout: Duration
-        /// The loop that runs the connections.
-        public var eventLoop: EventLoop
+        /// The loops connections run on, one picked per connection.
+        public var eventLoopGroup: EventLoopGroup
+        /// Send a PING this often on each connection (nil, the default: never) ...
+        public var pingInterval: Duration?
+        /// ... and close a connection whose PING is not answered within this time, failing its streams.
+        public var pingTimeout: Duration
 
         /// Safe defaults: system trust, no client identity, 10 s to connect, 8 connections per host,
-        /// 60 s idle timeout, the shared loop.
+        /// 60 s idle timeout, the process-wide loops.
         public init(tls: TLSConfiguration = TLSConfiguration(), connectTo: [ConnectTo] = [],
                     connectTimeout: Duration = .seconds(10), maxConnectionsPerHost: Int = 8,
-                    idleTimeout: Duration = .seconds(60), eventLoop: EventLoop = .shared) {
+                    idleTimeout: Duration = .seconds(60), eventLoopGroup: EventLoopGroup = .shared) {
             self.tls = tls
             self.connectTo = connectTo
             self.connectTimeout = connectTimeout
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.idleTimeout = idleTimeout
-            self.eventLoop = eventLoop
+            self.eventLoopGroup = eventLoopGroup
+            self.pingInterval = nil
+            self.pingTimeout = .seconds(20)
         }
     }
 
@@ -160,8 +166,12 @@ public final class HTTPClient: Sendable {
     private func connect(_ target: HTTPRequest.Target) async throws -> HTTP2Connection {
         let tls = try await TLSConnection.connect(host: target.host, port: target.port, context: context,
                                                   connectTo: configuration.connectTo,
-                                                  timeout: configuration.connectTimeout, on: configuration.eventLoop)
-        let connection = try HTTP2Connection(tls: tls, authority: target.authority, idleTimeout: configuration.idleTimeout)
+                                                  timeout: configuration.connectTimeout, on: configuration.eventLoopGroup.next())
+        let keepAlive = configuration.pingInterval.map {
+            HTTP2Connection.KeepAlive(interval: $0, timeout: configuration.pingTimeout)
+        }
+        let connection = try HTTP2Connection(tls: tls, authority: target.authority,
+                                             idleTimeout: configuration.idleTimeout, keepAlive: keepAlive)
         await connection.start()
         await connection.onClose { [weak self] in self?.closed(connection, for: target) }
         return connection

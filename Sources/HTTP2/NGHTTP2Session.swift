@@ -14,6 +14,8 @@ final class NGHTTP2Session {
     private(set) var goAway: (lastStreamID: Int32, errorCode: UInt32)?
     /// The failure of the whole session, once it failed.
     var failure: (any Error)?
+    /// PING acknowledgements received so far.
+    private(set) var pingAcks = 0
 
     /// The receive windows we grant: per stream, and for the whole connection.
     static let streamWindow: Int32 = 4 << 20
@@ -96,6 +98,10 @@ final class NGHTTP2Session {
     fileprivate func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
         let header = frame.pointee.hd
         let type = UInt32(header.type)
+        if type == NGHTTP2_PING.rawValue && header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
+            pingAcks += 1
+            return
+        }
         if type == NGHTTP2_GOAWAY.rawValue {
             goAway = (frame.pointee.goaway.last_stream_id, frame.pointee.goaway.error_code)
             return

@@ -5,14 +5,14 @@ import Synchronization
 /// One thread running `epoll_wait`: it watches sockets, runs timers and runs submitted work in order.
 ///
 /// It is the `SerialExecutor` of the actors it drives (`TLSConnection`), so their state is touched
-/// only on this thread. Use `EventLoop.shared` unless you need isolation; call `shutdown()` on loops
-/// you make yourself, or their thread and descriptors stay until the process ends.
+/// only on this thread. Loops usually come from an `EventLoopGroup` (`EventLoopGroup.shared`); call
+/// `shutdown()` on loops you make yourself, or their thread and descriptors stay until the process ends.
 public final class EventLoop: @unchecked Sendable {
     // Sendable because every mutable field is either behind `inbox` (a Mutex) or touched only on the
     // loop thread (asserted with `preconditionInEventLoop`); `thread` is written once before init returns.
 
-    /// The loop that connections use unless told otherwise; it lives as long as the process.
-    public static let shared = EventLoop(name: "mtls-loop")
+    /// A loop of the process-wide group, for connections made without one in mind.
+    public static var shared: EventLoop { EventLoopGroup.shared.next() }
 
     /// Readiness of a registered descriptor, as `epoll` reports it.
     package struct Events: OptionSet, Sendable {

@@ -62,3 +62,42 @@ struct ConnectionPoolTests {
 private final class Peak: Sendable {
     let value = Mutex(0)
 }
+
+@Suite("Keepalive and client shutdown")
+struct KeepAliveTests {
+    let pki = TestPKI.shared
+
+    @Test("a server that stops answering PINGs is detected within the PING timeout, not the request deadline")
+    func unansweredPingEndsTheConnection() async throws {
+        let peer = try await FaultServer.start()
+        defer { peer.stop() }
+        var configuration = HTTPClient.Configuration(tls: pki.configuration(identity: try pki.client.identity()),
+                                                     connectTo: peer.connectTo)
+        configuration.pingInterval = .milliseconds(200)
+        configuration.pingTimeout = .milliseconds(500)
+        let client = try HTTPClient(configuration: configuration)
+        let start = ContinuousClock.now
+        let error = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.execute(HTTPRequest(url: "https://\(TestPKI.serverName)/freeze"), timeout: .seconds(30))
+        }
+        #expect(error?.message.contains("PING") == true, "\(String(describing: error))")
+        #expect(ContinuousClock.now - start < .seconds(10))
+        await client.shutdown()
+    }
+
+    @Test("shutting a client down closes its connections, and later requests fail with shutdown")
+    func shutdownClosesConnections() async throws {
+        let peer = try await Nginx.start()
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo))
+        for _ in 0..<5 { _ = try await client.execute(HTTPRequest(url: "https://\(TestPKI.serverName)/small")).body.collect(upTo: 4096) }
+        #expect(client.connectionCount() == 1)
+        await client.shutdown()
+        #expect(client.connectionCount() == 0)
+        let error = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.execute(HTTPRequest(url: "https://\(TestPKI.serverName)/small"))
+        }
+        #expect(error?.code == .shutdown)
+    }
+}

@@ -19,6 +19,7 @@ Listens on 127.0.0.1 only and requires a client certificate issued by --ca. The 
     /malformed      raw DATA frame on stream 0 (a connection PROTOCOL_ERROR)
     /drop           200 headers, part of a body, then the TCP connection closes (no close_notify)
     /slow-trickle   200 headers, one body byte per 100 ms, 50 times, then END_STREAM
+    /freeze         the connection stops reading for good (so PINGs go unanswered)
     anything else   404
 
 Adding `keep-open` to the query string (e.g. /malformed?keep-open) keeps the connection open after
@@ -95,6 +96,7 @@ class Connection:
         self.goaway_sent = False     # after our GOAWAY, h2 is CLOSED: ignore what arrives
         self.goaway_streams = []     # /goaway-once streams waiting (owner connection only)
         self.goaway_fired = False
+        self.frozen = False
         self.keep_open = False       # ?keep-open: stay connected after the client's GOAWAY
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -140,6 +142,9 @@ class Connection:
         self.conn.initiate_connection()
         self.flush()
         while not self.closed:
+            if self.frozen:          # /freeze: stop reading (and so answering PINGs) for good
+                time.sleep(0.05)
+                continue
             self.run_timers()
             if self.closed:
                 break
@@ -302,6 +307,9 @@ class Connection:
             self.requests.pop(sid, None)
         elif path == '/stall' or path == '/no-read':
             pass
+        elif path == '/freeze':
+            log(f"conn {self.number} stream {sid}: freezing the connection (no more reads, no PING ACKs)")
+            self.frozen = True
         elif path == '/huge-headers':
             self.respond(sid, 200, b'ok', headers=[(b'x-huge', b'h' * 200_000)])
         elif path == '/malformed':
