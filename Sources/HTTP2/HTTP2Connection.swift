@@ -29,13 +29,16 @@ actor HTTP2Connection {
         let timeout: Duration
     }
     private let keepAlive: KeepAlive?
+    private let logger: ClientLogger
 
-    init(tls: TLSConnection, authority: String, idleTimeout: Duration, keepAlive: KeepAlive? = nil) throws {
+    init(tls: TLSConnection, authority: String, idleTimeout: Duration, keepAlive: KeepAlive? = nil,
+         logger: ClientLogger = .silent) throws {
         self.tls = tls
         self.loop = tls.loop
         self.authority = authority
         self.idleTimeout = idleTimeout
         self.keepAlive = keepAlive
+        self.logger = logger
         self.session = try NGHTTP2Session()
     }
 
@@ -212,6 +215,8 @@ actor HTTP2Connection {
         }
         stream.id = id
         session.streams[id] = stream
+        logger.log(.trace, "stream opened", ["authority": authority, "stream": "\(id)", "method": request.method,
+                                             "path": target.path])
         return id
     }
 
@@ -281,6 +286,9 @@ actor HTTP2Connection {
 
     private func remove(_ id: Int32) {
         guard let stream = session.streams.removeValue(forKey: id) else { return }
+        logger.log(.trace, "stream finished", ["authority": authority, "stream": "\(id)",
+                                               "status": stream.status.map(String.init) ?? "none",
+                                               "outcome": stream.failure.map { "\($0)" } ?? "complete"])
         (stream.deadlineTimer as? TimerBox).map { loop.cancel($0.id) }
         stream.producer?.cancel()
         releaseSlot()
@@ -374,6 +382,11 @@ actor HTTP2Connection {
             guard let stream = session.streams[id] else { continue }
             wake(stream)
         }
+        if let goAway = session.goAway, !loggedGoAway {
+            loggedGoAway = true
+            logger.log(.debug, "GOAWAY received", ["authority": authority, "last_stream": "\(goAway.lastStreamID)",
+                                                   "error": NGHTTP2.errorCodeName(goAway.errorCode)])
+        }
         if session.goAway != nil {
             for waiter in slotWaiters {
                 waiter.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)",
@@ -457,9 +470,12 @@ actor HTTP2Connection {
         if session.failure != nil { handler() } else { closeHandlers.append(handler) }
     }
     private var closeHandlers: [@Sendable () -> Void] = []
+    private var loggedGoAway = false
 
     private func failConnection(_ error: any Error) {
         guard session.failure == nil else { return }
+        logger.log(.debug, "connection closed", ["authority": authority, "reason": "\(error)",
+                                                 "open_streams": "\(session.streams.count)"])
         let failure = (error as? HTTPClientError)
             ?? HTTPClientError(.connectionClosed, "the connection to \(authority) failed: \(error)")
         session.failure = failure

@@ -28,6 +28,8 @@ public final class HTTPClient: Sendable {
         public var pingInterval: Duration?
         /// ... and close a connection whose PING is not answered within this time, failing its streams.
         public var pingTimeout: Duration
+        /// Where connection (debug) and stream (trace) events go; silent by default.
+        public var logger: ClientLogger
 
         /// Safe defaults: system trust, no client identity, 10 s to connect, 8 connections per host,
         /// 60 s idle timeout, the process-wide loops.
@@ -42,6 +44,7 @@ public final class HTTPClient: Sendable {
             self.eventLoopGroup = eventLoopGroup
             self.pingInterval = nil
             self.pingTimeout = .seconds(20)
+            self.logger = .silent
         }
     }
 
@@ -84,6 +87,8 @@ public final class HTTPClient: Sendable {
                     ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
                 return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body)
             } catch let error as HTTPClientError where error.isRetrySafe && attempt < 3 && ContinuousClock.now < deadline {
+                configuration.logger.log(.debug, "retrying a request the server did not process",
+                                         ["authority": target.authority, "attempt": "\(attempt + 1)", "reason": error.message])
                 // A refused stream is retried; on a new connection only if this one is going away.
                 if !(await connection.isAvailable) { forget(connection, for: target) }
             }
@@ -171,7 +176,14 @@ public final class HTTPClient: Sendable {
             HTTP2Connection.KeepAlive(interval: $0, timeout: configuration.pingTimeout)
         }
         let connection = try HTTP2Connection(tls: tls, authority: target.authority,
-                                             idleTimeout: configuration.idleTimeout, keepAlive: keepAlive)
+                                             idleTimeout: configuration.idleTimeout, keepAlive: keepAlive,
+                                             logger: configuration.logger)
+        if let info = await tls.info {
+            configuration.logger.log(.debug, "connection opened", [
+                "authority": target.authority, "address": info.remoteAddress, "tls": info.protocolVersion,
+                "cipher": info.cipherSuite, "alpn": info.applicationProtocol ?? "none", "resumed": "\(info.resumed)",
+                "client_certificate": info.clientCertificate?.subject ?? "none"])
+        }
         await connection.start()
         await connection.onClose { [weak self] in self?.closed(connection, for: target) }
         return connection
