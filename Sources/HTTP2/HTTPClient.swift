@@ -76,16 +76,20 @@ public final class HTTPClient: Sendable {
     /// exchange, body included. Cancelling the task resets the stream.
     public func execute(_ request: HTTPRequest, timeout: Duration = .seconds(30)) async throws -> HTTPResponse {
         let target = try request.target()
-        let deadline = ContinuousClock.now + timeout
+        let start = ContinuousClock.now
+        let deadline = start + timeout
         var attempt = 0
         while true {
             attempt += 1
-            let (connection, reserved) = try await connection(for: target)
+            let (connection, reserved, setup) = try await connection(for: target)
             do {
                 let delivery = try await connection.send(request, target: target, deadline: deadline, reserved: reserved)
                 let body = delivery.completeBody.map { HTTPResponse.Body(storage: .complete($0, trailers: delivery.trailers)) }
                     ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
-                return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body)
+                let metrics = RequestMetrics(newConnection: setup, timeToFirstByte: ContinuousClock.now - start,
+                                             requestBodyBytes: request.body.length, attempts: attempt)
+                return HTTPResponse(status: delivery.head.status, headers: delivery.head.headers, body: body,
+                                    metrics: metrics)
             } catch let error as HTTPClientError where error.isRetrySafe && attempt < 3 && ContinuousClock.now < deadline {
                 configuration.logger.log(.debug, "retrying a request the server did not process",
                                          ["authority": target.authority, "attempt": "\(attempt + 1)", "reason": error.message])
@@ -127,7 +131,8 @@ public final class HTTPClient: Sendable {
 
     /// A connection for `target`: one with a free stream (reserved for the caller), else a new one
     /// while the pool may grow, else the oldest usable one (its queue is first come, first served).
-    private func connection(for target: HTTPRequest.Target) async throws -> (HTTP2Connection, reserved: Bool) {
+    private func connection(for target: HTTPRequest.Target) async throws
+        -> (HTTP2Connection, reserved: Bool, setup: RequestMetrics.ConnectionSetup?) {
         while true {
             guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
                 throw HTTPClientError(.shutdown, "the client was shut down")
@@ -135,7 +140,7 @@ public final class HTTPClient: Sendable {
             let ready = pools.withLock { $0[target.key]?.ready ?? [] }
             var usable: [HTTP2Connection] = []
             for connection in ready {
-                if await connection.reserveStream() { return (connection, true) }
+                if await connection.reserveStream() { return (connection, true, nil) }
                 if await connection.isAvailable { usable.append(connection) } else { forget(connection, for: target) }
             }
             let task = pools.withLock { pools -> Task<HTTP2Connection, any Error>? in
@@ -147,7 +152,7 @@ public final class HTTPClient: Sendable {
                 return pool.connecting
             }
             guard let task else {
-                if let oldest = usable.first { return (oldest, false) }
+                if let oldest = usable.first { return (oldest, false, nil) }
                 continue   // every connection went away meanwhile: look again
             }
             do {
@@ -158,7 +163,9 @@ public final class HTTPClient: Sendable {
                     pools[target.key]?.ready.append(connection)
                 }
                 // Others waited for this connection too: without a free stream on it, look again.
-                if await connection.reserveStream() { return (connection, true) }
+                if await connection.reserveStream() {
+                    return (connection, true, await connection.tls.info.map(RequestMetrics.ConnectionSetup.init))
+                }
             } catch {
                 pools.withLock { pools in
                     if pools[target.key]?.connecting == task { pools[target.key]?.connecting = nil }

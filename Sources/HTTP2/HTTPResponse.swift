@@ -6,6 +6,8 @@ public struct HTTPResponse: Sendable {
     public let headers: HTTPHeaders
     /// The body, an async sequence of byte chunks. Read it, or drop the response to reset the stream.
     public let body: Body
+    /// Where the request's time went: connection set-up, time to first byte.
+    public let metrics: RequestMetrics
 
     /// The response body: chunks in order, with backpressure (the server is only allowed to send
     /// more as chunks are read).

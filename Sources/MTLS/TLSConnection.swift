@@ -72,15 +72,18 @@ public actor TLSConnection {
 
     private func establish(host: String, port: Int, connectTo: [ConnectTo], deadline: ContinuousClock.Instant) async throws {
         let target = ConnectTo.target(for: host, port: port, rules: connectTo)
+        let start = ContinuousClock.now
         let addresses = try await SocketAddress.resolve(host: target.host, port: target.port)
         try await establish(host: host, port: port, addresses: addresses, dialling: "\(target.host):\(target.port)",
-                            deadline: deadline)
+                            deadline: deadline, resolution: ContinuousClock.now - start)
     }
 
     /// Connects to `addresses` in turn, then runs the handshake for `host`.
     func establish(host: String, port: Int, addresses: [SocketAddress], dialling name: String,
-                   deadline: ContinuousClock.Instant) async throws {
+                   deadline: ContinuousClock.Instant, resolution: Duration = .zero) async throws {
+        let connectStart = ContinuousClock.now
         let address = try await connectTCP(addresses, name: name, deadline: deadline)
+        let handshakeStart = ContinuousClock.now
         let serverName = context.configuration.serverName ?? host
         do {
             let session = try TLSSession(fd: fd, context: context, serverName: serverName, port: port)
@@ -89,7 +92,9 @@ public actor TLSConnection {
                 try await wait(.read, until: deadline, timeoutError: TLSError(
                     .handshakeTimeout, "the TLS handshake with \(serverName) at \(address) did not finish in time"))
             }
-            let info = TLSConnectionInfo(session: session, remoteAddress: address.description)
+            let info = TLSConnectionInfo(session: session, remoteAddress: address.description, nameResolution: resolution,
+                                         tcpConnect: handshakeStart - connectStart,
+                                         tlsHandshake: ContinuousClock.now - handshakeStart)
             if context.configuration.requireApplicationProtocol && !context.configuration.applicationProtocols.isEmpty
                 && info.applicationProtocol == nil {
                 throw session.noApplicationProtocol()

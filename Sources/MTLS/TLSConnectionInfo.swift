@@ -22,8 +22,18 @@ public struct TLSConnectionInfo: Sendable {
     public let clientCertificate: Certificate?
     /// Whether an earlier session was resumed (no full handshake).
     public let resumed: Bool
+    /// How long resolving the host name took.
+    public let nameResolution: Duration
+    /// How long the TCP connection took (all addresses tried).
+    public let tcpConnect: Duration
+    /// How long the TLS handshake took.
+    public let tlsHandshake: Duration
 
-    init(session: TLSSession, remoteAddress: String) {
+    init(session: TLSSession, remoteAddress: String, nameResolution: Duration, tcpConnect: Duration,
+         tlsHandshake: Duration) {
+        self.nameResolution = nameResolution
+        self.tcpConnect = tcpConnect
+        self.tlsHandshake = tlsHandshake
         let handle = session.handle
         serverName = session.serverName
         self.remoteAddress = remoteAddress

@@ -59,4 +59,26 @@ struct ObservabilityTests {
         #expect(!levels.isEmpty)
         #expect(levels.allSatisfy { $0 >= .debug })
     }
+
+    @Test("metrics time the connection set-up for the request that opened it, and time to first byte for all")
+    func metrics() async throws {
+        let peer = try await Nginx.start()
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo))
+        let first = try await client.execute(HTTPRequest(url: "https://\(TestPKI.serverName)/small"))
+        _ = try await first.body.collect(upTo: 4096)
+        let setup = try #require(first.metrics.newConnection)
+        #expect(setup.tlsHandshake > .zero)
+        #expect(setup.tcpConnect > .zero)
+        #expect(first.metrics.timeToFirstByte >= setup.tlsHandshake)
+        #expect(first.metrics.attempts == 1)
+        let second = try await client.execute(HTTPRequest(method: "POST", url: "https://\(TestPKI.serverName)/upload",
+                                                          body: .bytes(Array(repeating: 7, count: 1000))))
+        _ = try await second.body.collect(upTo: 4096)
+        #expect(second.metrics.newConnection == nil)
+        #expect(second.metrics.requestBodyBytes == 1000)
+        #expect(second.metrics.timeToFirstByte > .zero)
+        await client.shutdown()
+    }
 }
