@@ -5,7 +5,8 @@
 //
 // -n requests in all, -c connections, -m streams in flight per connection (as h2load means them).
 // Prints requests/s, MB/s, latency p50/p99, failures and peak RSS; --json prints one object.
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTP2
 import MTLS
 
@@ -81,7 +82,24 @@ func peakRSSBytes() -> Int {
     return kilobytes * 1024
 }
 
-func run(_ options: Options) async throws -> [String: Any] {
+/// What a run measured; `--json` prints it as one object.
+struct Result: Encodable {
+    struct Latency: Encodable {
+        let p50: Double
+        let p99: Double
+    }
+    let requests: Int
+    let failed: Int
+    let seconds: Double
+    let requestsPerSecond: Double
+    let bytesReceived: Int
+    let bytesSent: Int
+    let megabytesPerSecond: Double
+    let latencyMs: Latency
+    let peakRSSBytes: Int
+}
+
+func run(_ options: Options) async throws -> Result {
     var tls = TLSConfiguration()
     if let caFile = options.caFile { tls.trustRoots = .pemFile(caFile) }
     if let certificate = options.certificate, let key = options.key {
@@ -122,17 +140,10 @@ func run(_ options: Options) async throws -> [String: Any] {
     let sent = samples.reduce(0) { $0 + $1.sent }
     let latencies = samples.map { Double($0.latency.components.seconds) * 1000 + Double($0.latency.components.attoseconds) / 1e15 }.sorted()
     func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-    return [
-        "requests": samples.count,
-        "failed": samples.filter { !$0.ok }.count,
-        "seconds": seconds,
-        "requestsPerSecond": Double(samples.count) / seconds,
-        "bytesReceived": received,
-        "bytesSent": sent,
-        "megabytesPerSecond": Double(max(received, sent)) / seconds / 1e6,
-        "latencyMs": ["p50": percentile(0.5), "p99": percentile(0.99)],
-        "peakRSSBytes": peakRSSBytes(),
-    ]
+    return Result(requests: samples.count, failed: samples.filter { !$0.ok }.count, seconds: seconds,
+                  requestsPerSecond: Double(samples.count) / seconds, bytesReceived: received, bytesSent: sent,
+                  megabytesPerSecond: Double(max(received, sent)) / seconds / 1e6,
+                  latencyMs: .init(p50: percentile(0.5), p99: percentile(0.99)), peakRSSBytes: peakRSSBytes())
 }
 
 /// Sends `count` requests one after another on `client`, timing each until its body is read.
@@ -154,25 +165,36 @@ func measure(client: HTTPClient, request: HTTPRequest, count: Int, uploadSize: I
     return samples
 }
 
+/// A number with `places` decimals.
+func fixed(_ value: Double, _ places: Int) -> String {
+    let scale = (0..<places).reduce(1.0) { value, _ in value * 10 }
+    let rounded = (value * scale).rounded() / scale
+    return places == 0 ? String(Int(rounded)) : String(rounded)
+}
+
+func printError(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 do {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     let result = try await run(options)
     if options.json {
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
     } else {
-        let latency = result["latencyMs"] as! [String: Double]
-        print(String(format: "requests: %d, failed: %d, %.3f s", result["requests"] as! Int, result["failed"] as! Int,
-                     result["seconds"] as! Double))
-        print(String(format: "%.0f req/s, %.1f MB/s, latency p50 %.3f ms p99 %.3f ms, peak RSS %.1f MB",
-                     result["requestsPerSecond"] as! Double, result["megabytesPerSecond"] as! Double,
-                     latency["p50"]!, latency["p99"]!, Double(result["peakRSSBytes"] as! Int) / 1e6))
+        print("requests: \(result.requests), failed: \(result.failed), \(fixed(result.seconds, 3)) s")
+        print("\(fixed(result.requestsPerSecond, 0)) req/s, \(fixed(result.megabytesPerSecond, 1)) MB/s, "
+              + "latency p50 \(fixed(result.latencyMs.p50, 3)) ms p99 \(fixed(result.latencyMs.p99, 3)) ms, "
+              + "peak RSS \(fixed(Double(result.peakRSSBytes) / 1e6, 1)) MB")
     }
 } catch let error as UsageError {
-    if let message = error.message { FileHandle.standardError.write(Data("h2bench: \(message)\n".utf8)) }
-    FileHandle.standardError.write(Data((Options.usage + "\n").utf8))
+    if let message = error.message { printError("h2bench: \(message)") }
+    printError(Options.usage)
     exit(2)
 } catch {
-    FileHandle.standardError.write(Data("h2bench: \(error)\n".utf8))
+    printError("h2bench: \(error)")
     exit(1)
 }

@@ -100,6 +100,9 @@ actor HTTP2Connection {
     /// Streams this connection still tracks (open, or holding an unread body), for tests and diagnostics.
     var streamCount: Int { session.streams.count }
 
+    /// Response body bytes received but not yet read, across streams (for tests and diagnostics).
+    var bufferedBodyBytes: Int { session.streams.values.reduce(0) { $0 + $1.bufferedBytes } }
+
     /// Whether new requests may use this connection.
     var isAvailable: Bool { session.failure == nil && session.goAway == nil && !retired }
 

@@ -122,6 +122,14 @@ public final class HTTPClient: Sendable {
         return total
     }
 
+    /// Response body bytes received but not yet read, across connections (tests use it to prove backpressure).
+    func bufferedBodyBytes() async -> Int {
+        let connections = pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
+        var total = 0
+        for connection in connections { total += await connection.bufferedBodyBytes }
+        return total
+    }
+
     /// Open connections across hosts, ready or draining (for tests and diagnostics).
     func connectionCount() -> Int {
         pools.withLock { $0.values.reduce(0) { $0 + $1.ready.count } } + draining.withLock { $0.count }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An HTTP request, in the spirit of AsyncHTTPClient's `HTTPClientRequest`.
 public struct HTTPRequest: Sendable {
@@ -40,9 +41,11 @@ public struct HTTPRequest: Sendable {
 
         /// The contents of a file, read in 256 KiB chunks as they are sent.
         public static func file(_ path: String) throws -> Body {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            let length = (attributes[.size] as? NSNumber)?.intValue
-            return .stream(length: length) { FileChunks(path: path) }
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                throw HTTPClientError(.invalidRequest, "the request body file \(path) is not a readable file")
+            }
+            return .stream(length: Int(status.st_size)) { FileChunks(path: path) }
         }
 
         /// The body's length in bytes when it is known up front (bytes, files, streams given a length).
@@ -83,26 +86,36 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-/// A file read in chunks, lazily.
+/// A file read in chunks, lazily, straight from its descriptor.
 struct FileChunks: AsyncSequence, Sendable {
     let path: String
 
+    /// The open file; closed when the iteration is dropped.
+    final class Reader {
+        let fd: Int32
+        init(path: String) { fd = open(path, O_RDONLY | O_CLOEXEC) }
+        deinit { if fd >= 0 { close(fd) } }
+    }
+
     struct Iterator: AsyncIteratorProtocol {
-        let handle: FileHandle?
+        let reader: Reader
         let path: String
-        var failed = false
 
         mutating func next() async throws -> [UInt8]? {
-            guard let handle else {
+            guard reader.fd >= 0 else {
                 throw HTTPClientError(.invalidRequest, "cannot open the request body file \(path)")
             }
-            let data = try handle.read(upToCount: 256 * 1024) ?? Data()
-            if data.isEmpty { try? handle.close(); return nil }
-            return [UInt8](data)
+            let chunk = try [UInt8](unsafeUninitializedCapacity: 256 * 1024) { buffer, count in
+                var result: Int
+                repeat { result = read(reader.fd, buffer.baseAddress, buffer.count) } while result < 0 && errno == EINTR
+                guard result >= 0 else {
+                    throw HTTPClientError(.invalidRequest, "cannot read the request body file \(path)")
+                }
+                count = result
+            }
+            return chunk.isEmpty ? nil : chunk
         }
     }
 
-    func makeAsyncIterator() -> Iterator {
-        Iterator(handle: FileHandle(forReadingAtPath: path), path: path)
-    }
+    func makeAsyncIterator() -> Iterator { Iterator(reader: Reader(path: path), path: path) }
 }

@@ -1,6 +1,7 @@
 import CGnuTLS
 import CLinux
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An X.509 certificate, parsed once: who it names, who signed it, when it is valid.
 ///

@@ -1,5 +1,6 @@
 import CGnuTLS
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The kind of key to generate for a certificate.
 public enum KeyType: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import CGnuTLS
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The certificate chain and private key this side presents in a TLS handshake.

@@ -1,5 +1,7 @@
 import CLinux
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// One thread running `epoll_wait`: it watches sockets, runs timers and runs submitted work in order.

@@ -1,14 +1,14 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Reads whole files for the loaders, with errors that name the file.
 enum FileBytes {
     static func read(_ path: String, what: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             throw TLSError(.unreadableFile, "\(what) \(path) does not exist")
         }
-        guard !isDirectory.boolValue else {
+        guard status.st_mode & S_IFMT != S_IFDIR else {
             throw TLSError(.unreadableFile, "\(what) \(path) is a directory, not a file")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -44,18 +44,6 @@ enum GnuTLS {
         try check(body(&datum), code, what())
         return take(&datum)
     }
-
-    /// Reads a C string buffer filled by a "size in, size out" GnuTLS getter.
-    static func string(_ body: (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int>) -> Int32) -> String? {
-        var size = 0
-        var result = body(nil, &size)
-        guard result == GNUTLS_E_SHORT_MEMORY_BUFFER || result == 0, size > 0 else { return nil }
-        var buffer = [CChar](repeating: 0, count: size + 1)
-        result = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress, &size) }
-        guard result == 0 else { return nil }
-        return String(decoding: buffer.prefix(size).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .trimmingCharacters(in: ["\0"])
-    }
 }
 
 extension Array where Element == UInt8 {

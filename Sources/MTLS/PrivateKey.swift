@@ -1,5 +1,6 @@
 import CGnuTLS
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An owned `gnutls_privkey_t`: a software key or a handle to a key inside a PKCS#11 token.
 ///
@@ -112,6 +113,13 @@ final class PINBox {
 /// PKCS#11 URLs may carry `pin-value`; messages show them without it.
 enum PKCS11URL {
     static func redacted(_ url: String) -> String {
-        url.replacingOccurrences(of: "pin-value=[^;&]*", with: "pin-value=<redacted>", options: .regularExpression)
+        var output = ""
+        var rest = Substring(url)
+        while let range = rest.firstRange(of: "pin-value=") {
+            output += rest[..<range.upperBound] + "<redacted>"
+            rest = rest[range.upperBound...]
+            rest = rest[(rest.firstIndex { $0 == ";" || $0 == "&" } ?? rest.endIndex)...]
+        }
+        return output + rest
     }
 }

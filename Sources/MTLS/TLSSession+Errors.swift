@@ -1,5 +1,6 @@
 import CGnuTLS
-import Foundation
+import FoundationEssentials
+import Glibc
 import CLinux
 
 /// Turning GnuTLS results into errors that say what happened and what to do.

@@ -1,6 +1,7 @@
 import CGnuTLS
 import CLinux
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One GnuTLS client session over a non-blocking socket, with user-space buffers on both sides.
 ///

@@ -101,3 +101,36 @@ struct KeepAliveTests {
         #expect(error?.code == .shutdown)
     }
 }
+
+@Suite("Backpressure")
+struct BackpressureTests {
+    let pki = TestPKI.shared
+
+    @Test("a slow reader of a 64 MiB body never has more than one stream window buffered, and gets every byte")
+    func slowReaderBuffersAtMostOneWindow() async throws {
+        let directory = try pki.scratch("slow")
+        let blob = randomBytes(64 << 20)
+        try Data(blob).write(to: directory.appendingPathComponent("blob"))
+        let peer = try await Nginx.start(documentRoot: directory.path)
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo))
+        let response = try await client.execute(HTTPRequest(url: "https://\(TestPKI.serverName)/files/blob"),
+                                                timeout: .seconds(120))
+        var received: [UInt8] = []
+        var peak = 0
+        var iterator = response.body.makeAsyncIterator()
+        for _ in 0..<40 {   // slowly: the server could send far more than this in the time
+            guard let chunk = try await iterator.next() else { break }
+            received += chunk
+            try await Task.sleep(for: .milliseconds(20))
+            peak = max(peak, await client.bufferedBodyBytes())
+        }
+        while let chunk = try await iterator.next() { received += chunk }
+        let window = 4 << 20
+        #expect(peak > 0)
+        #expect(peak <= window, "buffered \(peak) bytes, more than the \(window)-byte stream window")
+        #expect(Digest.sha256(received) == Digest.sha256(blob))
+        await client.shutdown()
+    }
+}
