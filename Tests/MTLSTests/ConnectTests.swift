@@ -20,15 +20,8 @@ struct ConnectTests {
     @Test("a listener whose backlog is full makes connect time out at the given timeout")
     func connectTimeout() async throws {
         // A listener that never accepts, with its queue filled: further SYNs are dropped.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = silentListener(backlog: 0)
         defer { close(listener) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + getsockname(listener, $0, &length) }
-        }
-        listen(listener, 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         var fillers: [Int32] = []
         defer { fillers.forEach { close($0) } }
         for _ in 0..<4 {
@@ -61,15 +54,8 @@ struct ConnectTests {
     @Test("cancelling the task cancels a handshake that never completes")
     func cancellationStopsAHangingHandshake() async throws {
         // A plain TCP listener that accepts (via the backlog) but never speaks TLS.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = silentListener(backlog: 8)
         defer { close(listener) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + getsockname(listener, $0, &length) }
-        }
-        listen(listener, 8)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let task = Task {
             try await TLSConnection.connect(host: "127.0.0.1", port: port, configuration: pki.configuration(),
                                             timeout: .seconds(30))
@@ -106,4 +92,17 @@ struct ConnectTests {
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains(rule) == true)
     }
+}
+
+/// A loopback TCP listener that never accepts: connections wait in its backlog, and beyond it
+/// SYNs are dropped. Returns the descriptor (close it) and the port.
+private func silentListener(backlog: Int32) -> (Int32, Int) {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = loopback(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + getsockname(listener, $0, &length) }
+    }
+    listen(listener, backlog)
+    return (listener, Int(UInt16(bigEndian: address.sin_port)))
 }
