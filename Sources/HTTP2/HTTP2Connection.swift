@@ -80,9 +80,9 @@ actor HTTP2Connection {
     /// Takes a stream slot if one is free right now (the pool's way to pick a connection without
     /// racing other requests); `send(reserved: true)` then uses it.
     func reserveStream() -> Bool {
-        guard isAvailable, openStreams < max(1, session.maxConcurrentStreams) else { return false }
+        guard isAvailable, hasFreeSlot else { return false }
         openStreams += 1
-        if let idleTimer { loop.cancel(idleTimer); self.idleTimer = nil }
+        stopIdleTimer()
         return true
     }
 
@@ -127,7 +127,7 @@ actor HTTP2Connection {
         let timer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
             self?.assumeIsolated { $0.expire(id) }
         }
-        stream.deadlineTimer = TimerBox(timer)
+        stream.deadlineTimer = timer
         if case .stream(_, let pump) = request.body.source {
             stream.producer = Task { await self.produce(id, pump) }
         }
@@ -156,7 +156,7 @@ actor HTTP2Connection {
         try await withTaskCancellationHandler {
             try await self.parkForHead(id)
         } onCancel: {
-            loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+            cancelOnLoop(id)
         }
     }
 
@@ -173,7 +173,7 @@ actor HTTP2Connection {
         try await withTaskCancellationHandler {
             try await self.parkForBody(id)
         } onCancel: {
-            loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+            cancelOnLoop(id)
         }
     }
 
@@ -211,8 +211,7 @@ actor HTTP2Connection {
         guard id > 0 else {
             releaseSlot()
             if id == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED.rawValue {
-                throw HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)",
-                                      isRetrySafe: true)
+                throw goingAway
             }
             throw HTTPClientError(.invalidRequest, "the request could not be sent: \(NGHTTP2.describe(id))")
         }
@@ -261,6 +260,11 @@ actor HTTP2Connection {
         scheduleWrite()
     }
 
+    /// Cancels stream `id` from a task cancellation handler, which may run on any thread.
+    private nonisolated func cancelOnLoop(_ id: Int32) {
+        loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+    }
+
     /// Cancels a stream: RST_STREAM(CANCEL), and its waiters throw `CancellationError`.
     private func cancel(_ id: Int32) {
         fail(id, CancellationError())
@@ -292,7 +296,7 @@ actor HTTP2Connection {
         logger.log(.trace, "stream finished", ["authority": authority, "stream": "\(id)",
                                                "status": stream.status.map(String.init) ?? "none",
                                                "outcome": stream.failure.map { "\($0)" } ?? "complete"])
-        (stream.deadlineTimer as? TimerBox).map { loop.cancel($0.id) }
+        stream.deadlineTimer.map(loop.cancel)
         stream.producer?.cancel()
         releaseSlot()
         closeIfDrained()
@@ -303,10 +307,23 @@ actor HTTP2Connection {
 
     private var openStreams = 0
 
+    /// Whether the server's MAX_CONCURRENT_STREAMS leaves room for one more stream.
+    private var hasFreeSlot: Bool { openStreams < max(1, session.maxConcurrentStreams) }
+
+    /// What a request that cannot start here because of the server's GOAWAY gets: safe to retry elsewhere.
+    private var goingAway: HTTPClientError {
+        HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)", isRetrySafe: true)
+    }
+
+    private func stopIdleTimer() {
+        if let idleTimer { loop.cancel(idleTimer) }
+        idleTimer = nil
+    }
+
     private func acquireSlot() async throws {
-        if let idleTimer { loop.cancel(idleTimer); self.idleTimer = nil }
+        stopIdleTimer()
         if let failure = session.failure { throw neverStarted(failure) }
-        if openStreams < max(1, session.maxConcurrentStreams) && slotWaiters.isEmpty {
+        if hasFreeSlot && slotWaiters.isEmpty {
             openStreams += 1
             return
         }
@@ -315,9 +332,8 @@ actor HTTP2Connection {
             if let failure = session.failure {
                 continuation.resume(throwing: neverStarted(failure))
             } else if session.goAway != nil {
-                continuation.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this "
-                                                              + "connection (GOAWAY)", isRetrySafe: true))
-            } else if openStreams < max(1, session.maxConcurrentStreams) && slotWaiters.isEmpty {
+                continuation.resume(throwing: goingAway)
+            } else if hasFreeSlot && slotWaiters.isEmpty {
                 openStreams += 1
                 continuation.resume()
             } else {
@@ -392,8 +408,7 @@ actor HTTP2Connection {
         }
         if session.goAway != nil {
             for waiter in slotWaiters {
-                waiter.resume(throwing: HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)",
-                                                        isRetrySafe: true))
+                waiter.resume(throwing: goingAway)
             }
             slotWaiters.removeAll()
         }
@@ -516,12 +531,6 @@ actor HTTP2Connection {
     }
     /// Frames (GOAWAY) to write before the TLS connection closes.
     private var closingOutput: [UInt8] = []
-}
-
-/// A timer id in a class box, so a stream can hold it without knowing the loop's types.
-final class TimerBox {
-    let id: EventLoop.TimerID
-    init(_ id: EventLoop.TimerID) { self.id = id }
 }
 
 /// Builds `nghttp2_nv` arrays from Swift strings, valid for the duration of a call.

@@ -1,3 +1,5 @@
+import MTLS
+
 /// One request/response exchange on a connection. Touched only on the connection's loop.
 final class HTTP2Stream {
     /// The response head: status and headers, once the final (non-1xx) HEADERS arrived.
@@ -36,7 +38,7 @@ final class HTTP2Stream {
     var sendFinished = false
     var sendSpaceWaiter: CheckedContinuation<Void, any Error>?
     var producer: Task<Void, Never>?
-    var deadlineTimer: AnyObject?
+    var deadlineTimer: EventLoop.TimerID?
 
     init(authority: String) { self.authority = authority }
 

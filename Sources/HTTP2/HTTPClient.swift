@@ -116,24 +116,25 @@ public final class HTTPClient: Sendable {
 
     /// Streams tracked across the client's connections (tests use it to prove nothing is left behind).
     func streamCount() async -> Int {
-        let connections = pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
         var total = 0
-        for connection in connections { total += await connection.streamCount }
+        for connection in liveConnections() { total += await connection.streamCount }
         return total
+    }
+
+    /// Every connection that is ready or draining.
+    private func liveConnections() -> [HTTP2Connection] {
+        pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
     }
 
     /// Response body bytes received but not yet read, across connections (tests use it to prove backpressure).
     func bufferedBodyBytes() async -> Int {
-        let connections = pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
         var total = 0
-        for connection in connections { total += await connection.bufferedBodyBytes }
+        for connection in liveConnections() { total += await connection.bufferedBodyBytes }
         return total
     }
 
     /// Open connections across hosts, ready or draining (for tests and diagnostics).
-    func connectionCount() -> Int {
-        pools.withLock { $0.values.reduce(0) { $0 + $1.ready.count } } + draining.withLock { $0.count }
-    }
+    func connectionCount() -> Int { liveConnections().count }
 
     // MARK: the pool
 

@@ -47,23 +47,23 @@ public struct TrustRoots: Sendable, Hashable {
                 count = gnutls_certificate_set_x509_system_trust(credentials)
             case .pemFile(let path):
                 name = "CA file \(path)"
-                let bytes = try FileBytes.read(path, what: "CA file")
-                count = GnuTLS.withDatum(bytes) {
-                    gnutls_certificate_set_x509_trust_mem(credentials, &$0, GNUTLS_X509_FMT_PEM)
-                }
+                count = Self.addBundle(try FileBytes.read(path, what: "CA file"), to: credentials)
             case .directory(let path):
                 name = "CA directory \(path)"
                 count = gnutls_certificate_set_x509_trust_dir(credentials, path, GNUTLS_X509_FMT_PEM)
             case .pem(let bytes):
                 name = "the in-memory CA bundle"
-                count = GnuTLS.withDatum(bytes) {
-                    gnutls_certificate_set_x509_trust_mem(credentials, &$0, GNUTLS_X509_FMT_PEM)
-                }
+                count = Self.addBundle(bytes, to: credentials)
             }
             try GnuTLS.check(count, .malformedInput, "\(name) could not be loaded")
             if count == 0 {
                 throw TLSError(.malformedInput, "\(name) contains no PEM certificate")
             }
         }
+    }
+
+    /// Adds every certificate of a PEM bundle; returns how many, or a GnuTLS error.
+    private static func addBundle(_ bytes: [UInt8], to credentials: gnutls_certificate_credentials_t) -> Int32 {
+        GnuTLS.withDatum(bytes) { gnutls_certificate_set_x509_trust_mem(credentials, &$0, GNUTLS_X509_FMT_PEM) }
     }
 }
