@@ -3,7 +3,7 @@
 
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
 PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server
-PYTHON_PACKAGES := h2
+PYTHON_PACKAGES := h2 google-auth
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 
 .PHONY: all build demo test deps peers check-dependencies clean
@@ -15,8 +15,8 @@ deps:
 
 peers: deps
 	@scripts/install-deps.sh $(PEER_PACKAGES)
-	@# The fault-injecting HTTP/2 test server needs Python h2 (PyPI); Debian's own Python wants the override.
-	@python3 -c 'import h2' 2>/dev/null || python3 -m pip install --quiet $(PYTHON_PACKAGES) \
+	@# Test peers need Python h2 and google-auth (PyPI); Debian's own Python wants the override.
+	@python3 -c 'import h2, google.auth, cryptography' 2>/dev/null || python3 -m pip install --quiet $(PYTHON_PACKAGES) \
 		|| python3 -m pip install --quiet --break-system-packages $(PYTHON_PACKAGES)
 
 build: deps

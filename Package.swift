@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The Swift SDK for calling Google APIs over mutual TLS on Linux.
-// Layers (arrows point down only): HTTP2 -> MTLS -> CGnuTLS / CNGHTTP2 / CLinux. See ../shared/DESIGN.md.
+// Layers (arrows point down only): GoogleAuth -> HTTP2 -> MTLS -> CGnuTLS / CNGHTTP2 / CLinux. See ../shared/DESIGN.md.
 // No package dependency outside the toolchain: `make test` checks that this stays so.
 import PackageDescription
 
@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "MTLS", targets: ["MTLS"]),
         .library(name: "HTTP2", targets: ["HTTP2"]),
+        .library(name: "GoogleAuth", targets: ["GoogleAuth"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
         .executable(name: "h2bench", targets: ["H2Bench"]),
     ],
@@ -32,6 +33,11 @@ let package = Package(
         .target(
             name: "HTTP2",
             dependencies: ["MTLS", "CNGHTTP2"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleAuth",
+            dependencies: ["HTTP2", "MTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
@@ -59,6 +65,11 @@ let package = Package(
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", "MTLS", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "GoogleAuthTests",
+            dependencies: ["GoogleAuth", "HTTP2", "MTLS", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

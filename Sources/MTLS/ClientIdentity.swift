@@ -202,3 +202,39 @@ enum PKCS11Modules {
         }
     }
 }
+
+extension ClientIdentity {
+    /// An identity whose key and certificate are the objects labelled `label` in the token in
+    /// PKCS#11 slot `slot` (any token when nil), as enterprise-certificate-proxy's `pkcs11` config names them.
+    ///
+    /// GnuTLS's URLs cannot select a slot, so the slot is looked up among the tokens first; an
+    /// unknown slot is an error that names it.
+    public static func pkcs11(slot: UInt64?, label: String, pin: String? = nil, module: String? = nil) throws -> ClientIdentity {
+        if let module { try PKCS11Modules.add(module) }
+        let token = try slot.map { try PKCS11Modules.tokenURL(slot: $0) }
+        let object = (token.map { $0 + ";" } ?? "pkcs11:") + "object=" + PercentEncoding.encode(label)
+        return try pkcs11(privateKeyURL: object + ";type=private", certificate: object + ";type=cert", pin: pin)
+    }
+}
+
+extension PKCS11Modules {
+    /// The URL of the token in `slot` among the loaded modules' tokens.
+    static func tokenURL(slot: UInt64) throws -> String {
+        var sequence: UInt32 = 0
+        while true {
+            var url: UnsafeMutablePointer<CChar>?
+            let result = gnutls_pkcs11_token_get_url(sequence, GNUTLS_PKCS11_URL_GENERIC, &url)
+            if result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE { break }
+            try GnuTLS.check(result, .pkcs11, "cannot list PKCS#11 tokens")
+            defer { cgnutls_free(url) }
+            var module: UnsafeMutableRawPointer?
+            var slotID: UInt = 0
+            if let url, gnutls_pkcs11_token_get_ptr(url, &module, &slotID, 0) >= 0, UInt64(slotID) == slot {
+                return String(cString: url)
+            }
+            sequence += 1
+        }
+        throw TLSError(.pkcs11, "no PKCS#11 token is in slot \(slot) (0x\(String(slot, radix: 16))): "
+                       + "check the slot number, or that the module is the one the token belongs to")
+    }
+}

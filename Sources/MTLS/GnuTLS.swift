@@ -49,7 +49,7 @@ enum GnuTLS {
 extension Array where Element == UInt8 {
     /// Overwrites the bytes with zeros (`explicit_bzero`, which the compiler may not drop): used on
     /// key material this SDK read from files, before it is released.
-    mutating func zeroize() {
+    package mutating func zeroize() {
         withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return }
             explicit_bzero(base, raw.count)

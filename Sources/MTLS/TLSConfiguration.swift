@@ -14,6 +14,12 @@ public struct CertificateRequest: Sendable {
     public let serverName: String
     /// Distinguished names of the issuers the server accepts (may be empty: then it takes any).
     public let acceptableIssuers: [String]
+
+    /// A request as a handshake would make it (to call an identity callback outside a handshake).
+    public init(serverName: String, acceptableIssuers: [String]) {
+        self.serverName = serverName
+        self.acceptableIssuers = acceptableIssuers
+    }
 }
 
 /// How a client side of TLS behaves: whom it trusts, who it is, what it offers.

@@ -3,7 +3,7 @@ import MTLS
 
 /// Certificates for the tests, made once per test process in a temporary directory.
 ///
-/// The server certificate names `storage.mtls.googleapis.com`, `*.mtls.googleapis.com`, `localhost`
+/// The server certificate names `storage.mtls.googleapis.com`, `*.mtls.googleapis.com`, `*.googleapis.com`, `localhost`
 /// and 127.0.0.1, so tests dial loopback while verifying a real Google name.
 public final class TestPKI: Sendable {
     public static let shared: TestPKI = try! TestPKI()
@@ -21,7 +21,8 @@ public final class TestPKI: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         authority = try CertificateAuthority(commonName: "MTLS tests CA")
         otherAuthority = try CertificateAuthority(commonName: "Another CA")
-        server = try authority.makeServerCertificate(dnsNames: [TestPKI.serverName, "*.mtls.googleapis.com", "localhost"],
+        server = try authority.makeServerCertificate(dnsNames: [TestPKI.serverName, "*.mtls.googleapis.com",
+                                                                "*.googleapis.com", "localhost"],
                                                      ipAddresses: ["127.0.0.1"])
         client = try authority.makeClientCertificate(commonName: "test-device")
         try write(authority.certificatePEM, to: "ca.pem")
