@@ -9,9 +9,7 @@ enum AuthorizedUserCredentials {
         let url = ServiceAccountCredentials.tokenURL(file.optional("token_uri") ?? "https://oauth2.googleapis.com/token",
                                                      mTLS: options.clientCertificate != nil)
         let endpoint = try TokenEndpoint(options: options)
-        return GoogleCredentials(kind: .authorizedUser(clientID: clientID), source: file.source,
-                                 projectID: file.optional("quota_project_id"), universeDomain: file.universeDomain,
-                                 endpoints: [endpoint]) {
+        return GoogleCredentials(kind: .authorizedUser(clientID: clientID), details: file.details, endpoints: [endpoint]) {
             let json = try await endpoint.postForm(url, [("grant_type", "refresh_token"), ("client_id", clientID),
                                                          ("client_secret", secret), ("refresh_token", refreshToken)])
             return try AccessToken.oauth(json, from: url)

@@ -23,9 +23,7 @@ enum ExternalAccountCredentials {
         let endpoint = try TokenEndpoint(options: options, identity: identity)
         let scopes = options.scopes
         let stsScopes = impersonationURL == nil ? scopes : ["https://www.googleapis.com/auth/cloud-platform"]
-        return GoogleCredentials(kind: .externalAccount(audience: audience), source: file.source,
-                                 projectID: file.optional("quota_project_id"), universeDomain: file.universeDomain,
-                                 endpoints: [endpoint]) {
+        return GoogleCredentials(kind: .externalAccount(audience: audience), details: file.details, endpoints: [endpoint]) {
             let subject = try subjectToken(try await identity.identity(), trustChainPath: trustChain)
             let json = try await endpoint.postForm(tokenURL, [
                 ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), ("audience", audience),

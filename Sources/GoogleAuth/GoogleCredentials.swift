@@ -40,22 +40,40 @@ public final class GoogleCredentials: CredentialsProvider, CustomStringConvertib
     /// The type of credentials.
     public let kind: Kind
     /// Where they were found, e.g. `GOOGLE_APPLICATION_CREDENTIALS (/path/key.json)`.
-    public let source: String
-    /// The project named by the credentials (`project_id`, `quota_project_id`), if any.
-    public let projectID: String?
+    public var source: String { details.source }
+    /// The project the credentials belong to: `GOOGLE_CLOUD_PROJECT` (for ADC), a key's
+    /// `project_id`, or the metadata server's project.
+    public var projectID: String? { details.projectID }
+    /// The project billed for quota (`x-goog-user-project`): `GOOGLE_CLOUD_QUOTA_PROJECT` (for ADC)
+    /// or the file's `quota_project_id`.
+    public var quotaProjectID: String? { details.quotaProjectID }
     /// The universe the credentials belong to (`universe_domain`, default googleapis.com).
-    public let universeDomain: String
+    public var universeDomain: String { details.universeDomain }
+
+    /// Where credentials came from and what they say about projects and universe.
+    struct Details: Sendable {
+        var source: String
+        var projectID: String?
+        var quotaProjectID: String?
+        var universeDomain = MTLSSettings.defaultUniverse
+    }
+
+    private let details: Details
     private let cache: TokenCache
     private let endpoints: [TokenEndpoint]
 
-    init(kind: Kind, source: String, projectID: String?, universeDomain: String = MTLSSettings.defaultUniverse,
-         endpoints: [TokenEndpoint] = [], fetch: @escaping @Sendable () async throws -> AccessToken) {
+    init(kind: Kind, details: Details, endpoints: [TokenEndpoint] = [], fetch: @escaping @Sendable () async throws -> AccessToken) {
         self.kind = kind
-        self.source = source
-        self.projectID = projectID
-        self.universeDomain = universeDomain
+        self.details = details
         self.endpoints = endpoints
         cache = TokenCache(fetch: fetch)
+    }
+
+    private init(_ other: GoogleCredentials, details: Details) {
+        kind = other.kind
+        self.details = details
+        endpoints = other.endpoints
+        cache = other.cache
     }
 
     public var description: String { "\(kind) from \(source)" }
@@ -111,37 +129,35 @@ public final class GoogleCredentials: CredentialsProvider, CustomStringConvertib
                 throw GoogleAuthError(.credentialsNotFound, "GOOGLE_APPLICATION_CREDENTIALS names \(path), which does not exist: "
                                       + "fix the path or unset the variable")
             }
-            return try fromFile(path, options: options, environment: environment).describing("GOOGLE_APPLICATION_CREDENTIALS (\(path))")
+            return try fromFile(path, options: options, environment: environment)
+                .found(at: "GOOGLE_APPLICATION_CREDENTIALS (\(path))", environment: environment)
         }
         let gcloud = (environment["CLOUDSDK_CONFIG"] ?? environment.home(".config/gcloud")) + "/application_default_credentials.json"
         if ConfigFile.exists(gcloud) {
-            return try fromFile(gcloud, options: options, environment: environment).describing("gcloud's application default credentials (\(gcloud))")
+            return try fromFile(gcloud, options: options, environment: environment)
+                .found(at: "gcloud's application default credentials (\(gcloud))", environment: environment)
         }
         let metadata = MetadataServer(environment: environment, timeout: options.metadataTimeout)
         if environment["NO_GCE_CHECK"]?.lowercased() != "true", await metadata.isAvailable() {
             let project = try? await metadata.text("/computeMetadata/v1/project/project-id")
             let scopes = options.scopes
-            return GoogleCredentials(kind: .metadataServer(host: metadata.host), source: "the metadata server \(metadata.host)",
-                                     projectID: project ?? nil) { try await metadata.token(scopes: scopes) }
+            return GoogleCredentials(kind: .metadataServer(host: metadata.host),
+                                     details: Details(source: "the metadata server \(metadata.host)", projectID: project ?? nil)) {
+                try await metadata.token(scopes: scopes)
+            }.found(at: "the metadata server \(metadata.host)", environment: environment)
         }
         throw GoogleAuthError(.credentialsNotFound, "no credentials found: GOOGLE_APPLICATION_CREDENTIALS is unset, \(gcloud) "
                               + "does not exist, and no metadata server answered at \(metadata.host). Set "
                               + "GOOGLE_APPLICATION_CREDENTIALS to a key file or run `gcloud auth application-default login`")
     }
 
-    private func describing(_ source: String) -> GoogleCredentials {
-        GoogleCredentials(kind: kind, source: source, projectID: projectID, universeDomain: universeDomain,
-                          endpoints: endpoints, sharing: cache)
-    }
-
-    private init(kind: Kind, source: String, projectID: String?, universeDomain: String, endpoints: [TokenEndpoint],
-                 sharing cache: TokenCache) {
-        self.kind = kind
-        self.source = source
-        self.projectID = projectID
-        self.universeDomain = universeDomain
-        self.endpoints = endpoints
-        self.cache = cache
+    /// The same credentials found at `source`, with ADC's project overrides from the environment.
+    private func found(at source: String, environment: AuthEnvironment) -> GoogleCredentials {
+        var details = details
+        details.source = source
+        details.projectID = environment.first("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")?.value ?? details.projectID
+        details.quotaProjectID = environment["GOOGLE_CLOUD_QUOTA_PROJECT"] ?? details.quotaProjectID
+        return GoogleCredentials(self, details: details)
     }
 }
 
@@ -162,4 +178,10 @@ struct CredentialsFile {
     }
 
     var universeDomain: String { optional("universe_domain") ?? MTLSSettings.defaultUniverse }
+
+    /// Source, projects and universe as the file states them.
+    var details: GoogleCredentials.Details {
+        GoogleCredentials.Details(source: source, projectID: optional("project_id"),
+                                  quotaProjectID: optional("quota_project_id"), universeDomain: universeDomain)
+    }
 }

@@ -22,9 +22,7 @@ enum ImpersonatedCredentials {
         let delegates = (file.json["delegates"]?.array ?? []).compactMap(\.string)
         let endpoint = try TokenEndpoint(options: options)
         let scopes = options.scopes
-        return GoogleCredentials(kind: .impersonatedServiceAccount(target: target), source: file.source,
-                                 projectID: file.optional("quota_project_id"), universeDomain: file.universeDomain,
-                                 endpoints: [endpoint]) {
+        return GoogleCredentials(kind: .impersonatedServiceAccount(target: target), details: file.details, endpoints: [endpoint]) {
             try await generateAccessToken(endpoint, url: endpointURL, bearer: try await source.token().value,
                                           scopes: scopes, delegates: delegates)
         }

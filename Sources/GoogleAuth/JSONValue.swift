@@ -83,26 +83,10 @@ enum ConfigFile {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw GoogleAuthError(.unreadableFile, "the \(what) \(path) cannot be examined: \(String(cString: strerror(errno)))")
         }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            throw GoogleAuthError(.unreadableFile, "the \(what) \(path) is not a regular file")
-        }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw GoogleAuthError(.unreadableFile, "the \(what) \(path) cannot be read: \(String(cString: strerror(errno))); "
-                                  + "fix its permissions or point the setting elsewhere")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        defer { chunk.zeroize() }
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else {
-                throw GoogleAuthError(.unreadableFile, "the \(what) \(path) cannot be read: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return bytes }
-            bytes += chunk.prefix(count)
+        do {
+            return try FileBytes.read(path, what: "the \(what)")
+        } catch let error as TLSError {
+            throw GoogleAuthError(error.code == .malformedInput ? .malformedFile : .unreadableFile, error.message)
         }
     }
 

@@ -34,18 +34,16 @@ enum ServiceAccountCredentials {
         // Outside googleapis.com there is no token endpoint for keys: Google's libraries sign their own.
         let selfSigned = options.selfSignedJWT ?? (universe == MTLSSettings.defaultUniverse ? nil : .scopes)
         let kind = GoogleCredentials.Kind.serviceAccount(email: account.email)
-        let project = file.optional("project_id")
         if let selfSigned {
             let scopes = options.scopes
-            return GoogleCredentials(kind: kind, source: file.source, projectID: project, universeDomain: universe) {
+            return GoogleCredentials(kind: kind, details: file.details) {
                 try selfSignedToken(account, mode: selfSigned, scopes: scopes)
             }
         }
         let endpoint = try TokenEndpoint(options: options)
         let url = tokenURL(account.tokenURI, mTLS: options.clientCertificate != nil)
         let scopes = options.scopes
-        return GoogleCredentials(kind: kind, source: file.source, projectID: project, universeDomain: universe,
-                                 endpoints: [endpoint]) {
+        return GoogleCredentials(kind: kind, details: file.details, endpoints: [endpoint]) {
             let assertion = try grantAssertion(account, scopes: scopes)
             let json = try await endpoint.postForm(url, [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
                                                          ("assertion", assertion)])

@@ -2,8 +2,9 @@ import FoundationEssentials
 import Glibc
 
 /// Reads whole files for the loaders, with errors that name the file.
-enum FileBytes {
-    static func read(_ path: String, what: String) throws -> [UInt8] {
+package enum FileBytes {
+    /// The whole file; `what` names it in errors ("certificate file"). An empty file is `malformedInput`.
+    package static func read(_ path: String, what: String) throws -> [UInt8] {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw TLSError(.unreadableFile, "\(what) \(path) does not exist")

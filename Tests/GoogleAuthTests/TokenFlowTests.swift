@@ -91,7 +91,8 @@ struct TokenFlowTests {
         let credentials = try GoogleCredentials.fromFile(good, options: options(peer))
         defer { Task { await credentials.shutdown() } }
         #expect(try await credentials.token().value.hasPrefix("ya29.peer-"))
-        #expect(credentials.projectID == "user-project")
+        #expect(credentials.quotaProjectID == "user-project")
+        #expect(credentials.projectID == nil)
 
         let refused = try GoogleCredentials.fromFile(bad, options: options(peer))
         defer { Task { await refused.shutdown() } }
@@ -198,6 +199,13 @@ struct TokenFlowTests {
         let fromVariable = try await GoogleCredentials.applicationDefault(environment: machine.environment)
         #expect(fromVariable.kind == .serviceAccount(email: "robot@test-project.iam.gserviceaccount.com"))
         #expect(fromVariable.source.hasPrefix("GOOGLE_APPLICATION_CREDENTIALS"))
+        #expect(fromVariable.projectID == "test-project")
+
+        machine.variables["GOOGLE_CLOUD_PROJECT"] = "env-project"
+        machine.variables["GOOGLE_CLOUD_QUOTA_PROJECT"] = "env-quota"
+        let overridden = try await GoogleCredentials.applicationDefault(environment: machine.environment)
+        #expect(overridden.projectID == "env-project")
+        #expect(overridden.quotaProjectID == "env-quota")
 
         machine.variables["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/key.json"
         let error = await #expect(throws: GoogleAuthError.self) {

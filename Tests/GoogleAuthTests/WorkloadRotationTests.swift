@@ -66,6 +66,22 @@ struct WorkloadRotationTests {
         #expect(error?.message.contains(config) == true)
     }
 
+    @Test("an encrypted workload key is an error that asks for the passphrase and names the file")
+    func encryptedWorkloadKey() async throws {
+        let machine = try FakeMachine()
+        let issued = try TestPKI.shared.authority.makeClientCertificate(commonName: "locked")
+        let cert = machine.home.appendingPathComponent("locked.pem").path
+        let key = machine.home.appendingPathComponent("locked.key").path
+        try issued.write(certificateTo: cert, keyTo: key, keyFormat: .encryptedPKCS8(passphrase: "pw-51d0"))
+        try machine.workloadConfig(cert: cert, key: key)
+        let source = try #require(try ClientCertificateSource.discover(environment: machine.environment).source)
+        let error = await #expect(throws: GoogleAuthError.self) { try await source.identity() }
+        #expect(error?.code == .clientCertificate)
+        #expect(error?.message.contains(key) == true)
+        #expect(error?.message.contains("passphrase") == true)
+        #expect(error?.message.contains("pw-51d0") == false)
+    }
+
     private func setUp() throws -> (FakeMachine, (cert: String, key: String, issued: IssuedCertificate)) {
         let machine = try FakeMachine()
         let files = try machine.workloadFiles()
