@@ -8,6 +8,16 @@ struct SocketAddress: Sendable, CustomStringConvertible {
     var length: socklen_t
     var family: Int32 { Int32(storage.ss_family) }
 
+    /// The port, in host byte order.
+    var port: Int {
+        var copy = storage
+        return withUnsafePointer(to: &copy) { pointer in
+            family == AF_INET6
+                ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int($0.pointee.sin6_port.bigEndian) }
+                : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int($0.pointee.sin_port.bigEndian) }
+        }
+    }
+
     /// `192.0.2.1:443` or `[2001:db8::1]:443`.
     var description: String {
         var copy = storage
@@ -39,7 +49,7 @@ struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
-    private static func resolveNow(host: String, port: Int) throws -> [SocketAddress] {
+    static func resolveNow(host: String, port: Int) throws -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_ADDRCONFIG

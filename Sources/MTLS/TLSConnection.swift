@@ -27,7 +27,7 @@ public actor TLSConnection {
     /// Encrypted bytes queued beyond this make `write` wait for the socket to drain.
     private static let outputLimit = 256 * 1024
 
-    private let context: TLSContext
+    private let context: TLSContext?
     private var session: TLSSession?
     private var fd: Int32 = -1
     private var waiters: [Direction: Waiter] = [:]
@@ -38,7 +38,7 @@ public actor TLSConnection {
     /// Set once the handshake finished.
     public private(set) var info: TLSConnectionInfo?
 
-    init(loop: EventLoop, context: TLSContext) {
+    init(loop: EventLoop, context: TLSContext?) {
         self.loop = loop
         self.context = context
     }
@@ -84,14 +84,10 @@ public actor TLSConnection {
         let connectStart = ContinuousClock.now
         let address = try await connectTCP(addresses, name: name, deadline: deadline)
         let handshakeStart = ContinuousClock.now
+        guard let context else { preconditionFailure("a client connection needs a TLSContext") }
         let serverName = context.configuration.serverName ?? host
-        do {
-            let session = try TLSSession(fd: fd, context: context, serverName: serverName, port: port)
-            self.session = session
-            while try !session.handshake() {
-                try await wait(.read, until: deadline, timeoutError: TLSError(
-                    .handshakeTimeout, "the TLS handshake with \(serverName) at \(address) did not finish in time"))
-            }
+        try await handshake(TLSSession(fd: fd, context: context, serverName: serverName, port: port),
+                            peer: "\(serverName) at \(address)", deadline: deadline) { session in
             let info = TLSConnectionInfo(session: session, remoteAddress: address.description, nameResolution: resolution,
                                          tcpConnect: handshakeStart - connectStart,
                                          tlsHandshake: ContinuousClock.now - handshakeStart)
@@ -99,7 +95,40 @@ public actor TLSConnection {
                 && info.applicationProtocol == nil {
                 throw session.noApplicationProtocol()
             }
-            self.info = info
+            return info
+        }
+    }
+
+    /// Serves an accepted socket: the server side of the handshake, within `timeout`.
+    static func accept(_ descriptor: Int32, from address: String, context: TLSServerContext, timeout: Duration,
+                       on loop: EventLoop) async throws -> TLSConnection {
+        let connection = TLSConnection(loop: loop, context: nil)
+        try await connection.serve(descriptor, from: address, context: context, deadline: .now + timeout)
+        return connection
+    }
+
+    private func serve(_ descriptor: Int32, from address: String, context: TLSServerContext,
+                       deadline: ContinuousClock.Instant) async throws {
+        adopt(descriptor)
+        let start = ContinuousClock.now
+        try await handshake(try TLSSession(fd: descriptor, serverContext: context), peer: "client \(address)",
+                            deadline: deadline) { session in
+            TLSConnectionInfo(session: session, remoteAddress: address, nameResolution: .zero, tcpConnect: .zero,
+                              tlsHandshake: ContinuousClock.now - start)
+        }
+    }
+
+    /// Runs `session`'s handshake until done or the deadline, then records what `describe` says; closes on failure.
+    private func handshake(_ makeSession: @autoclosure () throws -> TLSSession, peer: String, deadline: ContinuousClock.Instant,
+                           describe: (TLSSession) throws -> TLSConnectionInfo) async throws {
+        do {
+            let session = try makeSession()
+            self.session = session
+            while try !session.handshake() {
+                try await wait(.read, until: deadline, timeoutError: TLSError(
+                    .handshakeTimeout, "the TLS handshake with \(peer) did not finish in time"))
+            }
+            info = try describe(session)
         } catch {
             close(reason: error)
             throw error
@@ -254,9 +283,15 @@ public actor TLSConnection {
         close(reason: TLSError(.connectionClosed, "the connection was closed by this side"))
     }
 
-    private func close(reason: any Error) {
+    /// Closes the socket at once, without close_notify (the peer sees a truncated connection);
+    /// servers use it to act out a dropped connection.
+    package func abort() {
+        close(reason: TLSError(.connectionClosed, "the connection was aborted by this side"), notify: false)
+    }
+
+    private func close(reason: any Error, notify: Bool = true) {
         if pendingFailure == nil { pendingFailure = reason }
-        session?.sendCloseNotify()
+        if notify { session?.sendCloseNotify() }
         session?.invalidate()
         session = nil
         closeSocket()

@@ -18,7 +18,8 @@ public struct TLSConnectionInfo: Sendable {
     public let peerCertificates: [Certificate]
     /// Whether the server asked for a client certificate.
     public let clientCertificateRequested: Bool
-    /// The client certificate we sent, or nil if we sent none.
+    /// The client certificate of this connection: the one we sent (client side), or the verified
+    /// one the client sent (server side, where `peerCertificates` is the client's chain); nil if none.
     public let clientCertificate: Certificate?
     /// Whether an earlier session was resumed (no full handshake).
     public let resumed: Bool
@@ -55,8 +56,14 @@ public struct TLSConnectionInfo: Sendable {
             let datum = list![index]
             return try? Certificate(der: Array(UnsafeBufferPointer(start: datum.data, count: Int(datum.size))))
         }
-        clientCertificateRequested = gnutls_certificate_client_get_request_status(handle) != 0
-        clientCertificate = session.presentedCertificate
+        switch session.role {
+        case .client:
+            clientCertificateRequested = gnutls_certificate_client_get_request_status(handle) != 0
+            clientCertificate = session.presentedCertificate
+        case .server(let context):
+            clientCertificateRequested = context.configuration.clientCertificates != .none
+            clientCertificate = peerCertificates.first
+        }
         resumed = gnutls_session_is_resumed(handle) != 0
     }
 }

@@ -28,7 +28,7 @@ public final class TLSContext: @unchecked Sendable {
         self.credentials = credentials!
         self.priorities = priorities!
         try configuration.trustRoots.load(into: self.credentials)
-        gnutls_certificate_set_retrieve_function2(self.credentials, tlsRetrieveClientCertificate)
+        gnutls_certificate_set_retrieve_function2(self.credentials, tlsRetrieveCertificate)
     }
 
     deinit {

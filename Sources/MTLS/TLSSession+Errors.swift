@@ -51,7 +51,7 @@ extension TLSSession {
     }
 
     func noApplicationProtocol() -> TLSError {
-        let offered = context.configuration.applicationProtocols.joined(separator: ", ")
+        let offered = applicationProtocols.joined(separator: ", ")
         return TLSError(.noApplicationProtocol, "\(serverName) agreed on none of the protocols we offered by ALPN "
                         + "(\(offered)); the server may not support HTTP/2")
     }

@@ -3,16 +3,24 @@ import CLinux
 import FoundationEssentials
 import Glibc
 
-/// One GnuTLS client session over a non-blocking socket, with user-space buffers on both sides.
+/// One GnuTLS session (client, or server for `TLSListener`) over a non-blocking socket, with
+/// user-space buffers on both sides.
 ///
 /// Not thread-safe: its owner (a `TLSConnection`, isolated to one event loop) is the only caller.
 /// GnuTLS reads through `pull` (one large `recv` serves many records) and writes through `push`
 /// (ciphertext is queued and sent by `flush`), so GnuTLS itself never blocks nor sees EAGAIN on write.
 final class TLSSession {
+    /// Which side this session plays, with the context that configures it.
+    enum Role {
+        case client(TLSContext)
+        case server(TLSServerContext)
+    }
+
     let handle: gnutls_session_t
     private(set) var fd: Int32
-    let context: TLSContext
-    let serverName: String
+    let role: Role
+    /// The host name: the one we verify as a client, the one the client asked for (SNI) as a server.
+    private(set) var serverName: String
     /// Key of the resumption cache: the name and port the session is for.
     let peerKey: String
 
@@ -35,9 +43,10 @@ final class TLSSession {
     /// GnuTLS keeps the pointers for the session's lifetime, so they are freed in deinit.
     private let verification: UnsafeMutablePointer<gnutls_typed_vdata_st>
 
+    /// A client session that verifies `serverName` and the serverAuth purpose.
     init(fd: Int32, context: TLSContext, serverName: String, port: Int) throws {
         self.fd = fd
-        self.context = context
+        role = .client(context)
         let bare = serverName.hasPrefix("[") && serverName.hasSuffix("]") ? String(serverName.dropFirst().dropLast()) : serverName
         self.serverName = bare
         self.peerKey = "\(bare):\(port)"
@@ -46,18 +55,43 @@ final class TLSSession {
                                                 size: UInt32(bare.utf8.count))
         verification[1] = gnutls_typed_vdata_st(type: GNUTLS_DT_KEY_PURPOSE_OID,
                                                 data: TLSSession.cString(GNUTLS_KP_TLS_WWW_SERVER), size: 0)
-        var handle: gnutls_session_t?
-        try GnuTLS.check(gnutls_init(&handle, CGNUTLS_CLIENT | CGNUTLS_NONBLOCK | CGNUTLS_FORCE_CLIENT_CERT
-                                     | CGNUTLS_NO_TICKETS_TLS12), .handshakeFailed, "cannot start a TLS session")
-        self.handle = handle!
+        handle = try Self.start(CGNUTLS_CLIENT | CGNUTLS_NONBLOCK | CGNUTLS_FORCE_CLIENT_CERT | CGNUTLS_NO_TICKETS_TLS12)
         try configure()
+    }
+
+    /// A server session on an accepted socket; client certificates are checked for the clientAuth purpose.
+    init(fd: Int32, serverContext: TLSServerContext) throws {
+        self.fd = fd
+        role = .server(serverContext)
+        serverName = ""
+        peerKey = ""
+        verification = .allocate(capacity: 1)
+        verification[0] = gnutls_typed_vdata_st(type: GNUTLS_DT_KEY_PURPOSE_OID,
+                                                data: TLSSession.cString(GNUTLS_KP_TLS_WWW_CLIENT), size: 0)
+        handle = try Self.start(CGNUTLS_SERVER | CGNUTLS_NONBLOCK)
+        try configure()
+    }
+
+    private static func start(_ flags: UInt32) throws -> gnutls_session_t {
+        var handle: gnutls_session_t?
+        try GnuTLS.check(gnutls_init(&handle, flags), .handshakeFailed, "cannot start a TLS session")
+        return handle!
     }
 
     deinit {
         gnutls_deinit(handle)
-        free(verification[0].data)
-        free(verification[1].data)
+        for index in 0..<verificationCount { free(verification[index].data) }
         verification.deallocate()
+    }
+
+    private var verificationCount: Int { if case .client = role { 2 } else { 1 } }
+
+    /// The ALPN protocols this side offers or accepts.
+    var applicationProtocols: [String] {
+        switch role {
+        case .client(let context): context.configuration.applicationProtocols
+        case .server(let context): context.configuration.applicationProtocols
+        }
     }
 
     private static func cString(_ text: String) -> UnsafeMutablePointer<UInt8> {
@@ -71,27 +105,43 @@ final class TLSSession {
     }
 
     private func configure() throws {
-        let configuration = context.configuration
-        try GnuTLS.check(gnutls_priority_set(handle, context.priorities), .invalidConfiguration, "TLS priorities")
-        try GnuTLS.check(gnutls_credentials_set(handle, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(context.credentials)),
-                         .invalidConfiguration, "TLS credentials")
-        if IPAddress(serverName) == nil {
-            try GnuTLS.check(gnutls_server_name_set(handle, GNUTLS_NAME_DNS, serverName, serverName.utf8.count),
-                             .invalidConfiguration, "server name \(serverName)")
+        switch role {
+        case .client(let context):
+            try use(context.priorities, context.credentials)
+            if IPAddress(serverName) == nil {
+                try GnuTLS.check(gnutls_server_name_set(handle, GNUTLS_NAME_DNS, serverName, serverName.utf8.count),
+                                 .invalidConfiguration, "server name \(serverName)")
+            }
+            gnutls_session_set_verify_cert2(handle, verification, 2, 0)
+            gnutls_handshake_set_hook_function(handle, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET.rawValue,
+                                               Int32(GNUTLS_HOOK_POST), tlsTicketHook)
+            if let ticket = context.takeTicket(for: peerKey) {
+                _ = GnuTLS.withDatum(ticket) { gnutls_session_set_data(handle, $0.data, Int($0.size)) }
+            }
+        case .server(let context):
+            try use(context.priorities, context.credentials)
+            switch context.configuration.clientCertificates {
+            case .none: break
+            case .request: gnutls_certificate_server_set_request(handle, GNUTLS_CERT_REQUEST)
+            case .require: gnutls_certificate_server_set_request(handle, GNUTLS_CERT_REQUIRE)
+            }
+            // Under `.require` GnuTLS verifies in the handshake; under `.request` a client may send
+            // none, so one it does send is verified afterwards (`verifyOptionalClientCertificate`).
+            if context.configuration.clientCertificates == .require { gnutls_session_set_verify_cert2(handle, verification, 1, 0) }
         }
-        gnutls_session_set_verify_cert2(handle, verification, 2, 0)
-        try setApplicationProtocols(configuration.applicationProtocols)
+        try setApplicationProtocols(applicationProtocols)
         let me = Unmanaged.passUnretained(self).toOpaque()
         gnutls_session_set_ptr(handle, me)
         gnutls_transport_set_ptr(handle, me)
         gnutls_transport_set_pull_function(handle, tlsPull)
         gnutls_transport_set_push_function(handle, tlsPush)
         gnutls_transport_set_pull_timeout_function(handle, tlsPullTimeout)
-        gnutls_handshake_set_hook_function(handle, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET.rawValue,
-                                           Int32(GNUTLS_HOOK_POST), tlsTicketHook)
-        if let ticket = context.takeTicket(for: peerKey) {
-            _ = GnuTLS.withDatum(ticket) { gnutls_session_set_data(handle, $0.data, Int($0.size)) }
-        }
+    }
+
+    private func use(_ priorities: gnutls_priority_t, _ credentials: gnutls_certificate_credentials_t) throws {
+        try GnuTLS.check(gnutls_priority_set(handle, priorities), .invalidConfiguration, "TLS priorities")
+        try GnuTLS.check(gnutls_credentials_set(handle, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(credentials)),
+                         .invalidConfiguration, "TLS credentials")
     }
 
     private func setApplicationProtocols(_ protocols: [String]) throws {
@@ -113,7 +163,11 @@ final class TLSSession {
             let result = gnutls_handshake(handle)
             flush()
             if result == 0 {
-                if gnutls_protocol_get_version(handle) != GNUTLS_TLS1_3 { saveSession() }
+                if case .server = role {
+                    serverName = requestedServerName() ?? ""
+                    try verifyOptionalClientCertificate()
+                }
+                else if gnutls_protocol_get_version(handle) != GNUTLS_TLS1_3 { saveSession() }
                 return true
             }
             if result == GNUTLS_E_AGAIN && !hasUnreadCiphertext { return false }
@@ -238,15 +292,46 @@ final class TLSSession {
     }
 
     private func saveSession() {
+        guard case .client(let context) = role else { return }
         var datum = gnutls_datum_t()
         guard gnutls_session_get_data2(handle, &datum) >= 0 else { return }
         context.saveTicket(GnuTLS.take(&datum), for: peerKey)
     }
 
-    // MARK: the client certificate
+    /// Under `.request`, a client certificate that was sent must verify like a required one.
+    private func verifyOptionalClientCertificate() throws {
+        guard case .server(let context) = role, context.configuration.clientCertificates == .request else { return }
+        var count: UInt32 = 0
+        guard gnutls_certificate_get_peers(handle, &count) != nil, count > 0 else { return }
+        var status: UInt32 = 0
+        let result = gnutls_certificate_verify_peers(handle, verification, 1, &status)
+        guard result == 0, status == 0 else {
+            _ = gnutls_alert_send(handle, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE)
+            flush()
+            throw TLSError(.clientCertificateRejected, "the client certificate did not verify (status 0x\(String(status, radix: 16)))")
+        }
+    }
+
+    /// The host name the client asked for by SNI (server side).
+    private func requestedServerName() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        var size = buffer.count
+        var type: UInt32 = 0
+        guard gnutls_server_name_get(handle, &buffer, &size, &type, 0) >= 0 else { return nil }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    // MARK: the certificate this side presents
 
     fileprivate func chooseIdentity(acceptableIssuers: [String]) -> IdentityMaterial? {
-        let configuration = context.configuration
+        let configuration: TLSConfiguration
+        switch role {
+        case .server(let context):
+            presentedIdentity = context.configuration.identity.material
+            return presentedIdentity
+        case .client(let context):
+            configuration = context.configuration
+        }
         do {
             let identity = try configuration.getClientIdentity.map {
                 try $0(CertificateRequest(serverName: serverName, acceptableIssuers: acceptableIssuers))
@@ -296,8 +381,8 @@ private func tlsTicketHook(_ handle: gnutls_session_t?, _ type: UInt32, _ when: 
     return 0
 }
 
-/// GnuTLS asks which certificate to send (only when the server requested one).
-func tlsRetrieveClientCertificate(
+/// GnuTLS asks which certificate to send: a client's (only when the server requested one), or the server's.
+func tlsRetrieveCertificate(
     _ handle: gnutls_session_t?, _ issuers: UnsafePointer<gnutls_datum_t>?, _ issuerCount: Int32,
     _ algorithms: UnsafePointer<gnutls_pk_algorithm_t>?, _ algorithmCount: Int32,
     _ pcert: UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, _ pcertLength: UnsafeMutablePointer<UInt32>?,

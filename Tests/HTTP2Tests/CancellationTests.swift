@@ -148,8 +148,10 @@ struct CancellationTests {
 }
 
 /// A count shared by tasks.
-private final class Counter: Sendable {
+final class Counter: Sendable {
     private let count = Atomic<Int>(0)
     func increment() { count.add(1, ordering: .sequentiallyConsistent) }
+    /// Counts one more and returns the new count.
+    func next() -> Int { count.add(1, ordering: .sequentiallyConsistent).newValue }
     var value: Int { count.load(ordering: .sequentiallyConsistent) }
 }

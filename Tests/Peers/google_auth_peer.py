@@ -91,30 +91,24 @@ keys and secrets are never logged.
 
 import argparse
 import base64
-import heapq
 import http.server
-import itertools
 import json
-import os
 import re
 import secrets
-import select
-import signal
-import socket
-import socketserver
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
 
-import h2.config
-import h2.connection
 import h2.events
-import h2.exceptions
 
 import google.auth.jwt
 from cryptography.hazmat.primitives import serialization
+
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
+import h2peer                    # noqa: E402  (this script's directory is on sys.path)
+from h2peer import log           # noqa: E402
 
 JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -132,15 +126,10 @@ METADATA_EMAIL = 'default@peer-project.iam.gserviceaccount.com'
 STATE_LOCK = threading.Lock()
 TOKENS = {}                  # access token -> (expiry as time.time(), flow)
 TOKEN_REQUESTS = 0
-CONNECTION_IDS = itertools.count(1)
 CONFIG = argparse.Namespace(expires_in=3600, token_delay=0.0,
                             service_accounts=[], authorized_users=[])
 LOG_FILE = None
-
-
-def log(message):
-    sys.stderr.write(f"{time.strftime('%H:%M:%S')} {message}\n")
-    sys.stderr.flush()
+JSON_HEADERS = [(b'content-type', b'application/json'), (b'cache-control', b'no-store')]
 
 
 def record(authority, path, method, client_cert, grant_type, status):
@@ -383,17 +372,10 @@ def route(request, peer_der):
     return (*NOT_FOUND, False)
 
 
-class Request:
+class Request(h2peer.Request):
     def __init__(self, stream_id, headers):
-        self.stream_id = stream_id
-        self.fields = {}
-        for name, value in headers:
-            self.fields.setdefault(name.decode('latin-1').lower(), value.decode('latin-1'))
-        self.method = self.fields.get(':method', '')
+        super().__init__(stream_id, headers)
         self.authority = self.fields.get(':authority') or self.fields.get('host')
-        self.path = self.fields.get(':path', '').partition('?')[0]
-        self.body = bytearray()
-        self.ended = False
 
     def form(self):
         pairs = urllib.parse.parse_qsl(self.body.decode('utf-8', 'replace'), keep_blank_values=True)
@@ -408,127 +390,25 @@ class Request:
         return None
 
 
-class Connection:
-    """One client connection: the h2 state machine, its socket and its timers."""
+class Connection(h2peer.Connection):
+    """One client connection, answering token requests (after --token-delay) as JSON."""
 
     def __init__(self, sock, number, client_cn, peer_der):
-        self.sock = sock
-        self.number = number
+        super().__init__(sock, number)
         self.client_cn = client_cn
         self.peer_der = peer_der
-        config = h2.config.H2Configuration(client_side=False, header_encoding=None)
-        self.conn = h2.connection.H2Connection(config=config)
-        self.requests = {}           # stream id -> Request
-        self.pending = {}            # stream id -> bytes left to send
-        self.timers = []             # heap of (due, sequence, callback)
-        self.sequence = itertools.count()
-        self.closed = False
-
-    # -- plumbing ----------------------------------------------------------------------------
-
-    def flush(self):
-        if self.closed:
-            return
-        data = self.conn.data_to_send()
-        if data:
-            try:
-                self.sock.sendall(data)
-            except OSError as error:
-                log(f"conn {self.number}: write failed: {error}")
-                self.close()
-
-    def later(self, delay, callback):
-        heapq.heappush(self.timers, (time.monotonic() + delay, next(self.sequence), callback))
-
-    def close(self):
-        if not self.closed:
-            self.closed = True
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-
-    def run(self):
-        self.conn.initiate_connection()
-        self.flush()
-        while not self.closed:
-            self.run_timers()
-            data = self.receive()
-            if data is None:
-                continue
-            if not data:
-                break
-            try:
-                events = self.conn.receive_data(data)
-            except h2.exceptions.ProtocolError as error:
-                log(f"conn {self.number}: client broke the protocol: {error!r}")
-                self.flush()
-                break
-            for event in events:
-                self.handle(event)
-            self.flush()
-        self.close()
-
-    def receive(self):
-        """Returns bytes read, None when the wait ended first, b'' when the connection is over."""
-        timeout = 1.0
-        if self.timers:
-            timeout = max(0.0, min(timeout, self.timers[0][0] - time.monotonic()))
-        try:
-            if self.sock.pending() == 0:
-                readable, _, _ = select.select([self.sock], [], [], timeout)
-                if not readable:
-                    return None
-            data = self.sock.recv(65536)
-        except (OSError, ValueError) as error:
-            log(f"conn {self.number}: read failed: {error}")
-            return b''
-        if not data:
-            log(f"conn {self.number}: client closed the connection")
-        return data
-
-    def run_timers(self):
-        now = time.monotonic()
-        while self.timers and self.timers[0][0] <= now and not self.closed:
-            _, _, callback = heapq.heappop(self.timers)
-            try:
-                callback()
-            except h2.exceptions.H2Error as error:
-                log(f"conn {self.number}: timer: {error!r}")
-            self.flush()
-
-    # -- events ------------------------------------------------------------------------------
 
     def handle(self, event):
-        if isinstance(event, h2.events.RequestReceived):
-            request = Request(event.stream_id, event.headers)
-            self.requests[event.stream_id] = request
-            if event.stream_ended is not None:
-                self.dispatch(request)
-        elif isinstance(event, h2.events.DataReceived):
-            request = self.requests.get(event.stream_id)
-            if request is not None:
-                request.body += event.data
-            if event.flow_controlled_length:
-                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-        elif isinstance(event, h2.events.StreamEnded):
-            request = self.requests.get(event.stream_id)
-            if request is not None:
-                self.dispatch(request)
-        elif isinstance(event, (h2.events.WindowUpdated, h2.events.RemoteSettingsChanged)):
-            self.pump()
-        elif isinstance(event, h2.events.StreamReset):
+        if isinstance(event, h2.events.StreamReset):
             log(f"conn {self.number} stream {event.stream_id}: reset by the client")
-            self.requests.pop(event.stream_id, None)
-            self.pending.pop(event.stream_id, None)
         elif isinstance(event, h2.events.ConnectionTerminated):
             log(f"conn {self.number}: GOAWAY from the client")
-            self.close()
+        super().handle(event)
+
+    def new_request(self, event):
+        return Request(event.stream_id, event.headers)
 
     def dispatch(self, request):
-        if request.ended:            # h2 reports END_STREAM on HEADERS twice
-            return
-        request.ended = True
         try:
             status, answer, is_token_request = route(request, self.peer_der)
         except Exception as error:   # a bug here must not take the connection down
@@ -548,36 +428,7 @@ class Connection:
             f"{request.authority}{request.path} -> {status}")
         if request.stream_id not in self.requests or self.closed:
             return
-        self.respond(request.stream_id, status, json.dumps(answer).encode())
-
-    # -- responses ---------------------------------------------------------------------------
-
-    def respond(self, stream_id, status, body):
-        fields = [(b':status', str(status).encode()), (b'content-type', b'application/json'),
-                  (b'content-length', str(len(body)).encode()), (b'cache-control', b'no-store')]
-        self.conn.send_headers(stream_id, fields)
-        self.pending[stream_id] = bytes(body)
-        self.pump()
-
-    def pump(self):
-        """Sends queued response bodies as far as the flow-control windows allow."""
-        for stream_id in list(self.pending):
-            left = self.pending[stream_id]
-            try:
-                while left:
-                    window = self.conn.local_flow_control_window(stream_id)
-                    size = min(window, self.conn.max_outbound_frame_size, len(left))
-                    if size <= 0:
-                        break
-                    chunk, left = left[:size], left[size:]
-                    self.conn.send_data(stream_id, chunk, end_stream=not left)
-            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError, KeyError) as error:
-                log(f"conn {self.number} stream {stream_id}: cannot send: {error!r}")
-                left = b''
-            self.pending[stream_id] = left
-            if not left:
-                del self.pending[stream_id]
-                self.requests.pop(stream_id, None)
+        self.respond(request.stream_id, status, json.dumps(answer).encode(), JSON_HEADERS)
 
 
 def common_name(tls):
@@ -590,41 +441,12 @@ def common_name(tls):
     return None
 
 
-class Handler(socketserver.BaseRequestHandler):
-    def handle(self):
-        number = next(CONNECTION_IDS)
-        raw = self.request
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        raw.settimeout(10)
-        try:
-            tls = self.server.context.wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError) as error:
-            log(f"conn {number}: handshake failed: {error}")
-            raw.close()
-            return
-        tls.settimeout(None)
-        protocol = tls.selected_alpn_protocol()
-        if protocol != 'h2':
-            log(f"conn {number}: ALPN chose {protocol!r}, not h2")
-            tls.close()
-            return
-        client_cn = common_name(tls)
-        peer_der = tls.getpeercert(binary_form=True) or None
-        log(f"conn {number}: TLS up ({tls.version()}, client certificate "
-            f"{'CN=' + str(client_cn) if peer_der else 'none'})")
-        try:
-            Connection(tls, number, client_cn, peer_der).run()
-        except Exception as error:   # one connection's failure must not stop the server
-            log(f"conn {number}: failed: {error!r}")
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def open_connection(tls, number):
+    client_cn = common_name(tls)
+    peer_der = tls.getpeercert(binary_form=True) or None
+    log(f"conn {number}: TLS up ({tls.version()}, client certificate "
+        f"{'CN=' + str(client_cn) if peer_der else 'none'})")
+    return Connection(tls, number, client_cn, peer_der)
 
 
 # -- the GCE metadata server (plain HTTP/1.1) ------------------------------------------------
@@ -699,11 +521,7 @@ class MetadataServer(http.server.ThreadingHTTPServer):
 # -- main ------------------------------------------------------------------------------------
 
 def parse_arguments():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--port', type=int, required=True)
-    parser.add_argument('--cert', required=True)
-    parser.add_argument('--key', required=True)
-    parser.add_argument('--ca', required=True)
+    parser = h2peer.argument_parser(__doc__)
     parser.add_argument('--metadata-port', type=int)
     parser.add_argument('--service-account', action='append', default=[])
     parser.add_argument('--authorized-user', action='append', default=[])
@@ -711,16 +529,6 @@ def parse_arguments():
     parser.add_argument('--token-delay', type=float, default=0.0)
     parser.add_argument('--log')
     return parser.parse_args()
-
-
-def tls_context(args):
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(args.cert, args.key)
-    context.load_verify_locations(args.ca)
-    context.verify_mode = ssl.CERT_OPTIONAL
-    context.set_alpn_protocols(['h2'])
-    return context
 
 
 def start_metadata_server(port):
@@ -739,28 +547,13 @@ def main():
     CONFIG.authorized_users = [load_authorized_user(path) for path in args.authorized_user]
     if args.log:
         LOG_FILE = open(args.log, 'a', encoding='utf-8')
-    context = tls_context(args)
-
-    def stop(signum, frame):
-        log(f"signal {signum}: exiting")
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    # A parent may start us with signals blocked (Foundation's Process on Linux passes on the mask
-    # of the thread that spawned us): unblock the ones we act on, so SIGTERM works too.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-
+    context = h2peer.tls_context(args, ssl.CERT_OPTIONAL)
+    h2peer.exit_on_signals()
     if args.metadata_port:
         start_metadata_server(args.metadata_port)   # before P, so both are up once P accepts
-    server = Server(('127.0.0.1', args.port), Handler)
-    server.context = context
-    log(f"listening on 127.0.0.1:{args.port} ({len(CONFIG.service_accounts)} service account(s), "
-        f"{len(CONFIG.authorized_users)} authorized user(s))")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    h2peer.serve(args.port, context, open_connection,
+                 f" ({len(CONFIG.service_accounts)} service account(s), "
+                 f"{len(CONFIG.authorized_users)} authorized user(s))")
 
 
 if __name__ == '__main__':

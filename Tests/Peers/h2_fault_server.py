@@ -29,70 +29,39 @@ One thread per connection; each runs a small event loop (select plus timers) so 
 socket is only ever used from one thread. One line per request goes to stderr.
 """
 
-import argparse
-import heapq
-import itertools
-import os
-import select
-import signal
 import socket
-import socketserver
 import ssl
 import sys
 import threading
 import time
 
-import h2.config
-import h2.connection
 import h2.errors
 import h2.events
-import h2.exceptions
+
+sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
+import h2peer                    # noqa: E402  (this script's directory is on sys.path)
+from h2peer import log           # noqa: E402
 
 # Process-wide state, behind one lock.
 STATE_LOCK = threading.Lock()
 REFUSE_ONCE_COUNT = 0
 GOAWAY_OWNER = None          # id of the connection that plays the GOAWAY scenario
-CONNECTION_IDS = itertools.count(1)
 
 MALFORMED_FRAME = b'\x00\x00\x04\x00\x00\x00\x00\x00\x00' + b'abcd'   # DATA on stream 0
 
 
-def log(message):
-    sys.stderr.write(f"{time.strftime('%H:%M:%S')} {message}\n")
-    sys.stderr.flush()
+def error_name(event):
+    return getattr(event.error_code, 'name', event.error_code)
 
 
-class Request:
-    def __init__(self, stream_id, headers):
-        self.stream_id = stream_id
-        self.headers = headers
-        fields = {}
-        for name, value in headers:
-            fields.setdefault(name, value)
-        self.method = fields.get(b':method', b'').decode('latin-1')
-        self.full_path = fields.get(b':path', b'').decode('latin-1')
-        self.path, _, self.query = self.full_path.partition('?')
-        self.body = bytearray()
-        self.ended = False
-
-
-class Connection:
-    """One client connection: the h2 state machine, its socket and its timers."""
+class Connection(h2peer.Connection):
+    """One client connection, misbehaving as its requests' paths ask."""
 
     def __init__(self, sock, number):
-        self.sock = sock
-        self.number = number
-        config = h2.config.H2Configuration(client_side=False, header_encoding=None,
-                                           validate_outbound_headers=False)
-        self.conn = h2.connection.H2Connection(config=config)
+        super().__init__(sock, number, validate_outbound_headers=False)
         # No Huffman coding: hpack's pure-Python coder needs seconds for /huge-headers' 200 KB.
         encode = self.conn.encoder.encode
         self.conn.encoder.encode = lambda headers, huffman=True: encode(headers, huffman=False)
-        self.requests = {}           # stream id -> Request
-        self.pending = {}            # stream id -> [bytes left to send, end_stream]
-        self.timers = []             # heap of (due, sequence, callback)
-        self.sequence = itertools.count()
-        self.closed = False
         self.goaway_sent = False     # after our GOAWAY, h2 is CLOSED: ignore what arrives
         self.goaway_streams = []     # /goaway-once streams waiting (owner connection only)
         self.goaway_fired = False
@@ -100,29 +69,6 @@ class Connection:
         self.keep_open = False       # ?keep-open: stay connected after the client's GOAWAY
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    def flush(self):
-        if self.closed:
-            return
-        data = self.conn.data_to_send()
-        if data:
-            try:
-                self.sock.sendall(data)
-            except OSError as error:
-                log(f"conn {self.number}: write failed: {error}")
-                self.close()
-
-    def later(self, delay, callback):
-        heapq.heappush(self.timers, (time.monotonic() + delay, next(self.sequence), callback))
-
-    def close(self):
-        if self.closed:
-            return
-        self.closed = True
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
     def abort(self):
         """Closes the TCP connection under TLS: no close_notify."""
@@ -138,134 +84,44 @@ class Connection:
         except OSError:
             pass
 
-    def run(self):
-        self.conn.initiate_connection()
-        self.flush()
-        while not self.closed:
-            if self.frozen:          # /freeze: stop reading (and so answering PINGs) for good
-                time.sleep(0.05)
-                continue
-            self.run_timers()
-            if self.closed:
-                break
-            timeout = 1.0
-            if self.timers:
-                timeout = max(0.0, min(timeout, self.timers[0][0] - time.monotonic()))
-            if self.sock.pending() == 0:
-                try:
-                    readable, _, _ = select.select([self.sock], [], [], timeout)
-                except (OSError, ValueError):
-                    break
-                if not readable:
-                    continue
-            try:
-                data = self.sock.recv(65536)
-            except ssl.SSLError as error:
-                log(f"conn {self.number}: TLS error: {error}")
-                break
-            except OSError as error:
-                log(f"conn {self.number}: read failed: {error}")
-                break
-            if not data:
-                log(f"conn {self.number}: client closed the connection")
-                break
-            if self.goaway_sent:
-                continue
-            try:
-                events = self.conn.receive_data(data)
-            except h2.exceptions.ProtocolError as error:
-                log(f"conn {self.number}: client broke the protocol: {error!r}")
-                self.flush()
-                break
-            for event in events:
-                self.handle(event)
-                if self.closed:
-                    break
-            self.flush()
-        self.close()
+    def step(self):
+        if self.frozen:          # /freeze: stop reading (and so answering PINGs) for good
+            time.sleep(0.05)
+            return True
+        return super().step()
 
-    def run_timers(self):
-        now = time.monotonic()
-        while self.timers and self.timers[0][0] <= now and not self.closed:
-            _, _, callback = heapq.heappop(self.timers)
-            try:
-                callback()
-            except h2.exceptions.H2Error as error:
-                log(f"conn {self.number}: timer: {error!r}")
-            self.flush()
+    def feed(self, data):
+        if self.goaway_sent:     # h2 is CLOSED after our GOAWAY: ignore what arrives
+            return True
+        return super().feed(data)
 
     # -- events ------------------------------------------------------------------------------
 
     def handle(self, event):
-        if isinstance(event, h2.events.RequestReceived):
-            request = Request(event.stream_id, event.headers)
-            self.requests[event.stream_id] = request
-            if 'keep-open' in request.query.split('&'):
-                self.keep_open = True
-            log(f"conn {self.number} stream {event.stream_id}: {request.method} {request.full_path}")
-            if event.stream_ended is not None:
-                request.ended = True
-                self.dispatch(request)
-            elif request.path == '/no-read':
-                pass   # never answered, body never acknowledged
-        elif isinstance(event, h2.events.DataReceived):
-            request = self.requests.get(event.stream_id)
-            if request is not None and request.path == '/no-read':
-                return   # keep the window closed
-            if request is not None and request.path == '/echo':
-                request.body += event.data
-            if event.flow_controlled_length:
-                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-        elif isinstance(event, h2.events.StreamEnded):
-            request = self.requests.get(event.stream_id)
-            if request is not None and not request.ended:
-                request.ended = True
-                self.dispatch(request)
-        elif isinstance(event, h2.events.WindowUpdated):
-            self.pump()
-        elif isinstance(event, h2.events.RemoteSettingsChanged):
-            self.pump()
-        elif isinstance(event, h2.events.StreamReset):
+        if isinstance(event, h2.events.StreamReset):
             log(f"conn {self.number} stream {event.stream_id}: reset by the client "
-                f"({getattr(event.error_code, 'name', event.error_code)})")
-            self.requests.pop(event.stream_id, None)
-            self.pending.pop(event.stream_id, None)
+                f"({error_name(event)})")
         elif isinstance(event, h2.events.ConnectionTerminated):
-            log(f"conn {self.number}: GOAWAY from the client "
-                f"({getattr(event.error_code, 'name', event.error_code)})"
+            log(f"conn {self.number}: GOAWAY from the client ({error_name(event)})"
                 + (", keeping the connection open" if self.keep_open else ""))
             if self.keep_open:
                 self.goaway_sent = True   # h2 is CLOSED now: ignore what else arrives
-            else:
-                self.close()
+                return
+        super().handle(event)
+
+    def new_request(self, event):
+        request = super().new_request(event)
+        if 'keep-open' in request.query.split('&'):
+            self.keep_open = True
+        log(f"conn {self.number} stream {event.stream_id}: {request.method} {request.full_path}")
+        return request
+
+    def take_data(self, event):
+        request = self.requests.get(event.stream_id)
+        if request is None or request.path != '/no-read':   # /no-read keeps the window closed
+            super().take_data(event)
 
     # -- responses ---------------------------------------------------------------------------
-
-    def respond(self, stream_id, status, body=b'', headers=()):
-        fields = [(b':status', str(status).encode()), (b'content-length', str(len(body)).encode())]
-        fields += list(headers)
-        self.conn.send_headers(stream_id, fields, end_stream=not body)
-        if body:
-            self.pending[stream_id] = [bytes(body), True]
-            self.pump()
-
-    def pump(self):
-        """Sends queued response bodies as far as the flow-control windows allow."""
-        for stream_id in list(self.pending):
-            entry = self.pending[stream_id]
-            try:
-                while entry[0]:
-                    window = self.conn.local_flow_control_window(stream_id)
-                    size = min(window, self.conn.max_outbound_frame_size, len(entry[0]))
-                    if size <= 0:
-                        break
-                    chunk, entry[0] = entry[0][:size], entry[0][size:]
-                    self.conn.send_data(stream_id, chunk, end_stream=entry[1] and not entry[0])
-            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError, KeyError) as error:
-                log(f"conn {self.number} stream {stream_id}: cannot send: {error!r}")
-                entry[0] = b''
-            if not entry[0]:
-                del self.pending[stream_id]
 
     def stream_open(self, stream_id):
         return stream_id in self.requests and not self.closed
@@ -361,72 +217,16 @@ class Connection:
             self.later(0.1, lambda: self.send_trickle_byte(sid, remaining - 1))
 
 
-class Handler(socketserver.BaseRequestHandler):
-    def handle(self):
-        number = next(CONNECTION_IDS)
-        raw = self.request
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        raw.settimeout(10)
-        try:
-            tls = self.server.context.wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError) as error:
-            log(f"conn {number}: handshake failed: {error}")
-            raw.close()
-            return
-        tls.settimeout(None)
-        protocol = tls.selected_alpn_protocol()
-        if protocol != 'h2':
-            log(f"conn {number}: ALPN chose {protocol!r}, not h2")
-            tls.close()
-            return
-        log(f"conn {number}: TLS up ({tls.version()}, client {tls.getpeercert().get('subject')})")
-        try:
-            Connection(tls, number).run()
-        except Exception as error:   # one connection's failure must not stop the server
-            log(f"conn {number}: failed: {error!r}")
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def open_connection(tls, number):
+    log(f"conn {number}: TLS up ({tls.version()}, client {tls.getpeercert().get('subject')})")
+    return Connection(tls, number)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--port', type=int, required=True)
-    parser.add_argument('--cert', required=True)
-    parser.add_argument('--key', required=True)
-    parser.add_argument('--ca', required=True)
-    args = parser.parse_args()
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(args.cert, args.key)
-    context.load_verify_locations(args.ca)
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.set_alpn_protocols(['h2'])
-
-    server = Server(('127.0.0.1', args.port), Handler)
-    server.context = context
-
-    def stop(signum, frame):
-        log(f"signal {signum}: exiting")
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    # A parent may start us with signals blocked (Foundation's Process on Linux passes on the mask
-    # of the thread that spawned us): unblock the ones we act on, so SIGTERM works too.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    log(f"listening on 127.0.0.1:{args.port}")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    args = h2peer.argument_parser(__doc__).parse_args()
+    context = h2peer.tls_context(args, ssl.CERT_REQUIRED)
+    h2peer.exit_on_signals()
+    h2peer.serve(args.port, context, open_connection)
 
 
 if __name__ == '__main__':
