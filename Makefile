@@ -22,10 +22,9 @@ peers: deps
 build: deps
 	swift build
 
-## demo: an mTLS handshake with a local server (gnutls-serv) that requires our client certificate.
+## demo: the examples against the local emulator over mTLS + HTTP/2 (scripts/demo.sh says what runs).
 demo: peers
-	swift build --product tls-handshake
-	swift run --skip-build tls-handshake
+	@scripts/demo.sh
 
 check-dependencies:
 	@scripts/check-dependencies.sh

@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The Swift SDK for calling Google APIs over mutual TLS on Linux.
-// Layers (arrows point down only): GoogleAuth -> HTTP2 -> MTLS -> CGnuTLS / CNGHTTP2 / CLinux. See ../shared/DESIGN.md.
+// Layers (arrows point down only): gmtls, GoogleAPIEmulator -> GoogleAuth -> HTTP2 -> MTLS -> CGnuTLS / CNGHTTP2 / CLinux. See ../shared/DESIGN.md.
 // No package dependency outside the toolchain: `make test` checks that this stays so.
 import PackageDescription
 
@@ -10,7 +10,11 @@ let package = Package(
         .library(name: "MTLS", targets: ["MTLS"]),
         .library(name: "HTTP2", targets: ["HTTP2"]),
         .library(name: "GoogleAuth", targets: ["GoogleAuth"]),
+        .library(name: "GoogleAPIEmulator", targets: ["GoogleAPIEmulator"]),
+        .executable(name: "emulator", targets: ["Emulator"]),
+        .executable(name: "gmtls", targets: ["GMTLS"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
+        .executable(name: "emulator-demo", targets: ["EmulatorDemo"]),
         .executable(name: "h2bench", targets: ["H2Bench"]),
     ],
     targets: [
@@ -40,9 +44,30 @@ let package = Package(
             dependencies: ["HTTP2", "MTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "GoogleAPIEmulator",
+            dependencies: ["HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "Emulator",
+            dependencies: ["GoogleAPIEmulator"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "GMTLS",
+            dependencies: ["GoogleAuth", "HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "H2Bench",
             dependencies: ["HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "EmulatorDemo",
+            dependencies: ["GoogleAPIEmulator", "GoogleAuth", "HTTP2", "MTLS"],
+            path: "Examples/EmulatorDemo",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
@@ -65,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", "MTLS", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "GoogleAPIEmulatorTests",
+            dependencies: ["GoogleAPIEmulator", "GoogleAuth", "HTTP2", "MTLS", "TestSupport", "GMTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

@@ -59,6 +59,28 @@ public final class CertificateAuthority: Sendable {
 
     private let isIntermediate: Bool
 
+    /// A root CA loaded from its PEM certificate and key (as `write(certificateTo:keyTo:)` saved them).
+    public init(certificatePEM: [UInt8], keyPEM: [UInt8], source: String) throws {
+        guard let certificate = try Certificate.parseChain(pem: certificatePEM, source: source).first else {
+            throw TLSError(.malformedInput, "\(source) holds no CA certificate")
+        }
+        guard certificate.isCertificateAuthority else {
+            throw TLSError(.malformedInput, "the certificate in \(source) is not a CA certificate")
+        }
+        key = try GeneratedKey(pem: keyPEM, source: source)
+        parents = []
+        isIntermediate = false
+        self.certificate = certificate
+    }
+
+    /// Writes the CA certificate and its key (mode 0600) as PEM files, to load it again later.
+    public func write(certificateTo certificatePath: String, keyTo keyPath: String) throws {
+        try FileBytes.writePrivate(Array(certificatePEM.utf8), to: certificatePath, what: "CA certificate file")
+        var bytes = try key.export(.pkcs8)
+        defer { bytes.zeroize() }
+        try FileBytes.writePrivate(bytes, to: keyPath, what: "CA key file")
+    }
+
     /// The CA certificate as PEM, to give to peers as their trust root.
     public var certificatePEM: String { certificate.pem }
 
@@ -137,6 +159,22 @@ final class GeneratedKey: @unchecked Sendable {
         }
         try GnuTLS.check(gnutls_x509_privkey_generate(self.handle, algorithm, bits, 0), .invalidConfiguration,
                          "cannot generate a \(type) key")
+    }
+
+    /// A key read from PEM; its type is taken from the key itself.
+    init(pem: [UInt8], source: String) throws {
+        var allocated: gnutls_x509_privkey_t?
+        try GnuTLS.check(gnutls_x509_privkey_init(&allocated), .invalidConfiguration, "cannot allocate a key")
+        let handle = allocated!
+        let result = GnuTLS.withDatum(pem) { gnutls_x509_privkey_import2(handle, &$0, GNUTLS_X509_FMT_PEM, nil, 0) }
+        if result < 0 { gnutls_x509_privkey_deinit(handle) }
+        try GnuTLS.check(result, .malformedInput, "\(source) holds no usable private key")
+        self.handle = handle
+        type = switch gnutls_x509_privkey_get_pk_algorithm(handle) {
+        case Int32(GNUTLS_PK_RSA.rawValue): .rsa(bits: 0)
+        case Int32(GNUTLS_PK_EDDSA_ED25519.rawValue): .ed25519
+        default: .ecdsaP256
+        }
     }
 
     deinit { gnutls_x509_privkey_deinit(handle) }

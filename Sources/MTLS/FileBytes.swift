@@ -38,7 +38,7 @@ package enum FileBytes {
     }
 
     /// Writes `bytes` to a file created (or truncated) with mode 0600, so a key is never readable by others.
-    static func writePrivate(_ bytes: [UInt8], to path: String, what: String) throws {
+    package static func writePrivate(_ bytes: [UInt8], to path: String, what: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0, fchmod(fd, 0o600) == 0 else {
             if fd >= 0 { close(fd) }

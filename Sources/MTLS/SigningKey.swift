@@ -25,6 +25,18 @@ public struct SigningKey: Sendable {
         return GnuTLS.take(&signature)
     }
 
+    /// Whether `signature` is this key's RSASSA-PKCS1-v1_5 SHA-256 signature of `data` (JWT `RS256`).
+    public func verifySHA256(_ data: [UInt8], signature: [UInt8]) -> Bool {
+        var publicKey: gnutls_pubkey_t?
+        guard gnutls_pubkey_init(&publicKey) >= 0 else { return false }
+        defer { gnutls_pubkey_deinit(publicKey) }
+        guard gnutls_pubkey_import_privkey(publicKey, key.handle, 0, 0) >= 0 else { return false }
+        let result = GnuTLS.withDatum(data) { message in
+            GnuTLS.withDatum(signature) { gnutls_pubkey_verify_data2(publicKey, GNUTLS_SIGN_RSA_SHA256, 0, &message, &$0) }
+        }
+        return result >= 0
+    }
+
     /// Whether this is an RSA key (JWT RS256 needs one).
     public var isRSA: Bool {
         gnutls_privkey_get_pk_algorithm(key.handle, nil) == Int32(GNUTLS_PK_RSA.rawValue)

@@ -1,0 +1,34 @@
+import GoogleAuth
+import MTLS
+
+/// What both commands take for connections: `--connect-to` rules, `--cacert`, and an explicit
+/// `--cert`/`--key` pair.
+struct ConnectionOptions {
+    let connectTo: [ConnectTo]
+    let trustRoots: TrustRoots
+    let explicitCertificate: ClientCertificateSource?
+
+    init(_ arguments: Arguments) throws {
+        connectTo = try arguments.all("--connect-to").map { try ConnectTo(parsing: $0) }
+        trustRoots = arguments.value("--cacert").map { .system + .pemFile($0) } ?? .system
+        switch (arguments.value("--cert"), arguments.value("--key")) {
+        case (let cert?, let key?):
+            explicitCertificate = .explicit(try ClientIdentity.pemFiles(certificate: cert, privateKey: key))
+        case (nil, nil):
+            explicitCertificate = nil
+        default:
+            throw UsageError("--cert and --key go together")
+        }
+    }
+
+    /// TLS settings with the trust roots, presenting `source`'s certificate when there is one.
+    func tls(presenting source: ClientCertificateSource?) -> TLSConfiguration {
+        let base = TLSConfiguration(trustRoots: trustRoots)
+        return source?.tlsConfiguration(base) ?? base
+    }
+
+    /// Credentials options whose token requests use the same connections and certificate.
+    func credentialsOptions(presenting source: ClientCertificateSource?) -> CredentialsOptions {
+        CredentialsOptions(clientCertificate: source, tls: TLSConfiguration(trustRoots: trustRoots), connectTo: connectTo)
+    }
+}

@@ -1,0 +1,86 @@
+import FoundationEssentials
+import HTTP2
+import MTLS
+
+/// A local emulator of Google APIs over mutual TLS and HTTP/2: Cloud Storage, Pub/Sub and Secret
+/// Manager in memory, OAuth2 and STS token endpoints, an optional metadata server, fault injection.
+///
+/// It answers for `*.googleapis.com` and `*.mtls.googleapis.com` names on one loopback port; reach
+/// it with `connectTo` (every name, that port), trusting `files.caCertificate`. On an mTLS name a
+/// request without a client certificate from its CA gets 403, as Google refuses it.
+public final class GoogleAPIEmulator: Sendable {
+    /// Where it listens, where its files go, and what misbehaviour to act out.
+    public struct Configuration: Sendable {
+        /// The directory for its CA, certificates, keys and configuration files (a CA already there is reused).
+        public var directory: String
+        /// The address to listen on (loopback by default).
+        public var host: String
+        /// The port (0: any free one).
+        public var port: Int
+        /// The project its service account belongs to.
+        public var projectID: String
+        /// How long issued access tokens live.
+        public var tokenLifetime: Duration
+        /// Faults acted out on matching requests (besides those asked for by the `x-emulator-fault` header).
+        public var faults: [EmulatorFaultRule]
+        /// Also serve a GCE-style metadata server (plain HTTP on loopback); see `metadataHost`.
+        public var metadataServer: Bool
+
+        /// An emulator writing its files to `directory`, on a free loopback port.
+        public init(directory: String, host: String = "127.0.0.1", port: Int = 0, projectID: String = "emulator-project",
+                    tokenLifetime: Duration = .seconds(3600), faults: [EmulatorFaultRule] = [],
+                    metadataServer: Bool = false) {
+            self.directory = directory
+            self.host = host
+            self.port = port
+            self.projectID = projectID
+            self.tokenLifetime = tokenLifetime
+            self.faults = faults
+            self.metadataServer = metadataServer
+        }
+    }
+
+    /// The files it wrote: CA, client certificate and key, certificate config, service account.
+    public let files: EmulatorFiles
+    private let server: HTTP2Server
+    private let metadata: EmulatorMetadataServer?
+
+    /// `GCE_METADATA_HOST` for the metadata server (`127.0.0.1:PORT`), when it was asked for.
+    public var metadataHost: String? { metadata.map { "127.0.0.1:\($0.port)" } }
+
+    /// The port it listens on.
+    public var port: Int { server.port }
+
+    /// Rules that send every host name and port to the emulator (for `HTTPClient`, credentials, `gmtls`).
+    public var connectTo: [ConnectTo] { [ConnectTo(host: nil, port: nil, targetHost: "127.0.0.1", targetPort: port)] }
+
+    /// The same rule in curl's `--connect-to` syntax: `::127.0.0.1:PORT`.
+    public var connectToArgument: String { "::127.0.0.1:\(port)" }
+
+    private init(files: EmulatorFiles, server: HTTP2Server, metadata: EmulatorMetadataServer?) {
+        self.files = files
+        self.server = server
+        self.metadata = metadata
+    }
+
+    /// Makes (or loads) the CA, writes the files, and starts serving.
+    public static func start(_ configuration: Configuration) async throws -> GoogleAPIEmulator {
+        let pki = try EmulatorPKI(directory: configuration.directory, projectID: configuration.projectID)
+        let tokens = TokenIssuer(key: pki.serviceAccountKey, keyID: pki.serviceAccountKeyID,
+                                 lifetime: configuration.tokenLifetime)
+        let router = EmulatorRouter(tokens: tokens, services: [
+            "storage": StorageService(), "pubsub": PubSubService(), "secretmanager": SecretManagerService(),
+        ], faults: FaultInjector(rules: configuration.faults))
+        let server = try await HTTP2Server.start(host: configuration.host, port: configuration.port,
+                                                 tls: try pki.serverConfiguration()) { await router.handle($0) }
+        let metadata = configuration.metadataServer
+            ? try EmulatorMetadataServer(tokens: tokens, projectID: configuration.projectID) : nil
+        return GoogleAPIEmulator(files: pki.files, server: server, metadata: metadata)
+    }
+
+    /// Stops serving and closes every connection.
+    public func shutdown() async {
+        metadata?.close()
+        await server.shutdown()
+    }
+}
