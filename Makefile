@@ -2,7 +2,7 @@
 # Each installs the Debian packages it needs when they are missing (as root).
 
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
-PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server
+PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl
 PYTHON_PACKAGES := h2 google-auth
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 

@@ -59,6 +59,31 @@ _ = try await call(client, "POST", storage + "storage/v1/b?project=emulator-proj
 let upload = storage + "upload/storage/v1/b/demo-bucket/o?uploadType=media&name=hello.txt"
 let (_, object) = try await call(client, "POST", upload, token: token, json: #"{"greeting":"hello over mTLS"}"#)
 print("    stored \(object["name"] ?? "?"), \(object["size"] ?? "?") bytes, md5 \(object["md5Hash"] ?? "?")")
+// A 4 MiB object by resumable upload, 1 MiB a chunk, with a progress line; then listed and downloaded.
+let blob = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+let session = try await client.execute(HTTPRequest(
+    method: "POST", url: storage + "upload/storage/v1/b/demo-bucket/o?uploadType=resumable",
+    headers: ["authorization": token.authorizationHeader, "content-type": "application/json"],
+    body: .bytes(Array(#"{"name":"data/blob.bin"}"#.utf8))))
+guard let location = session.headers.first(name: "location") else { fatalError("no resumable session") }
+for offset in stride(from: 0, to: blob.count, by: 1 << 20) {
+    let end = min(offset + (1 << 20), blob.count) - 1
+    let total = end + 1 == blob.count ? "\(blob.count)" : "*"
+    let chunk = try await client.execute(HTTPRequest(method: "PUT", url: location,
+        headers: ["authorization": token.authorizationHeader, "content-range": "bytes \(offset)-\(end)/\(total)"],
+        body: .bytes(Array(blob[offset...end]))))
+    print("    uploading data/blob.bin: \((end + 1) >> 20)/\(blob.count >> 20) MiB (HTTP \(chunk.status))")
+}
+let (_, listing) = try await call(client, "GET", storage + "storage/v1/b/demo-bucket/o", token: token)
+print("    listed: \((listing["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })")
+let download = try await client.execute(HTTPRequest(url: storage + "storage/v1/b/demo-bucket/o/data%2Fblob.bin?alt=media",
+                                                    headers: ["authorization": token.authorizationHeader]))
+var downloaded: [UInt8] = []
+for try await piece in download.body {
+    downloaded += piece
+    if downloaded.count % (1 << 20) < piece.count { print("    downloading data/blob.bin: \(downloaded.count >> 20)/4 MiB") }
+}
+print("    downloaded \(downloaded.count) bytes, \(downloaded == blob ? "identical" : "DIFFERENT")")
 let ranged = try await client.execute(HTTPRequest(url: storage + "storage/v1/b/demo-bucket/o/hello.txt?alt=media",
                                                   headers: ["authorization": token.authorizationHeader, "range": "bytes=13-26"]))
 print("    bytes 13-26: HTTP \(ranged.status) \"\(String(decoding: try await ranged.body.collect(upTo: 64), as: UTF8.self))\"")

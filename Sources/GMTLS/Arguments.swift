@@ -9,11 +9,12 @@ struct Arguments {
         "-X": "--request", "--request": "--request", "-d": "--data", "--data": "--data", "-H": "--header",
         "--header": "--header", "-o": "--output", "--output": "--output", "--cert": "--cert", "--key": "--key",
         "--cacert": "--cacert", "--connect-to": "--connect-to", "--service": "--service", "--timeout": "--timeout",
+        "--scope": "--scope", "-n": "-n", "-c": "-c", "-m": "-m",
     ]
     /// Options that are flags.
     static let switches: [String: String] = [
         "-i": "--include", "--include": "--include", "--no-auth": "--no-auth", "--json": "--json", "-h": "--help",
-        "--help": "--help",
+        "--help": "--help", "--offline": "--offline",
     ]
 
     init(_ arguments: some Sequence<String>) throws {

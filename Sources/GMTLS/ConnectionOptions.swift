@@ -21,6 +21,14 @@ struct ConnectionOptions {
         }
     }
 
+    /// The client certificate source Google's rules pick, given `--cert`/`--key` and the environment.
+    func certificate(environment: AuthEnvironment) throws -> ClientCertificateSource? {
+        let settings = try MTLSSettings(environment: environment)
+        return try ClientCertificateDecision.decide(explicit: explicitCertificate,
+                                                    universeDomain: settings.universeDomain(option: nil).domain,
+                                                    settings: settings, environment: environment).source
+    }
+
     /// TLS settings with the trust roots, presenting `source`'s certificate when there is one.
     func tls(presenting source: ClientCertificateSource?) -> TLSConfiguration {
         let base = TLSConfiguration(trustRoots: trustRoots)

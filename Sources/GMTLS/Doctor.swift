@@ -3,31 +3,34 @@ import GoogleAuth
 import HTTP2
 import MTLS
 
-/// `gmtls doctor`: what would be used and why, a real handshake, and a verdict with fixes.
+/// `gmtls doctor`: what would be used and why, a token and a real handshake (unless `--offline`),
+/// and a verdict with fixes. Exit 0 when all is well, 1 with problems, 2 for an invalid configuration.
 struct Doctor {
     let arguments: Arguments
     let connection: ConnectionOptions
 
     func run() async throws -> Int32 {
-        var report = DoctorReport()
-        let environment = AuthEnvironment.process
-        let service = arguments.value("--service") ?? "storage"
-        var source: ClientCertificateSource?
+        let offline = arguments.has("--offline")
+        var environment = AuthEnvironment.process
+        if offline { environment.variables["NO_GCE_CHECK"] = "true" }
+        var report = DoctorReport(service: arguments.value("--service") ?? "storage")
+        let resolution: ServiceResolution
         do {
-            let resolution = try ServiceResolution.resolve(.named(service), clientCertificate: connection.explicitCertificate,
-                                                           environment: environment)
-            source = resolution.certificate.source
-            report.endpoint = .init(service: service, endpoint: resolution.endpoint.endpoint,
-                                    mtls: resolution.endpoint.isMTLSEndpoint, reasons: resolution.reasons)
+            resolution = try ServiceResolution.resolve(.named(report.service), clientCertificate: connection.explicitCertificate,
+                                                       environment: environment)
         } catch {
-            report.problem("the environment or a configuration file is invalid: \(error)",
-                           fix: "correct the variable or file named above; Google's libraries would fail the same way")
+            report.fail(error)
+            print(arguments.has("--json") ? report.json : report.text)
+            return 2
         }
-        if let source { report.certificate = await certificate(from: source, into: &report) }
-        report.credentials = await credentials(source: source, environment: environment, into: &report)
-        if let endpoint = report.endpoint {
-            report.handshake = await handshake(endpoint.endpoint, source: source, into: &report)
+        report.record(resolution)
+        let source = resolution.certificate.source
+        if let source, !(offline && source.kind.name == "secureconnect") {
+            report.certificate = await certificate(from: source, into: &report)
         }
+        report.credentials = await credentials(source: source, environment: environment, offline: offline,
+                                               universe: resolution.endpoint.universeDomain, into: &report)
+        if !offline { report.handshake = await handshake(resolution.endpoint.endpoint, source: source, into: &report) }
         report.conclude()
         print(arguments.has("--json") ? report.json : report.text)
         return report.problems.isEmpty ? 0 : 1
@@ -35,37 +38,52 @@ struct Doctor {
 
     private func certificate(from source: ClientCertificateSource, into report: inout DoctorReport) async -> DoctorReport.CertificatePart? {
         do {
-            let identity = try await source.identity()
+            // The handshake's path: no AIP-4118 retry pauses, a diagnosis should be quick.
+            guard let identity = try source.identityForHandshake(CertificateRequest(serverName: "", acceptableIssuers: [])) else {
+                return nil
+            }
             let leaf = identity.certificate
             let days = Int(leaf.notAfter.timeIntervalSinceNow / 86400)
-            if days < 7 {
-                report.problem(days < 0 ? "the client certificate expired on \(leaf.notAfter)"
-                                        : "the client certificate expires in \(days) days (\(leaf.notAfter))",
+            if leaf.notAfter < Date() {
+                report.problem("the client certificate expired on \(leaf.notAfter)",
                                fix: "renew it (re-enrol the device or rotate the workload certificate)")
+            } else if days < 7 {
+                report.problem("the client certificate expires in \(days) days (\(leaf.notAfter))",
+                               fix: "renew it soon (re-enrol the device or rotate the workload certificate)")
             }
             return .init(source: source.description, subject: leaf.subject, issuer: leaf.issuer,
                          subjectAlternativeNames: leaf.dnsNames + leaf.ipAddresses, keyType: leaf.keyAlgorithm,
                          keyLocation: identity.keyLocation.description, notAfter: "\(leaf.notAfter)", daysLeft: days)
         } catch {
             report.problem("the client certificate from \(source) cannot be loaded: \(error)",
-                           fix: "fix the file or command named above, or set GOOGLE_API_USE_CLIENT_CERTIFICATE=false to go without")
+                           fix: "fix the file or command named above (pair the certificate with its own key), "
+                                + "or set GOOGLE_API_USE_CLIENT_CERTIFICATE=false to go without")
             return nil
         }
     }
 
-    private func credentials(source: ClientCertificateSource?, environment: AuthEnvironment,
+    private func credentials(source: ClientCertificateSource?, environment: AuthEnvironment, offline: Bool, universe: String,
                              into report: inout DoctorReport) async -> DoctorReport.CredentialsPart? {
         do {
             let credentials = try await GoogleCredentials.applicationDefault(
                 options: connection.credentialsOptions(presenting: source), environment: environment)
             var part = DoctorReport.CredentialsPart(kind: credentials.kind.description, source: credentials.source,
-                                                    project: credentials.projectID, token: "obtained")
-            do {
-                _ = try await credentials.token()
-            } catch {
-                part.token = "failed"
-                report.problem("no token could be obtained: \(error)",
-                               fix: "check the credentials file, the token endpoint's reachability, and --connect-to")
+                                                    project: credentials.projectID, universeDomain: credentials.universeDomain,
+                                                    token: offline ? "not requested (offline)" : "obtained")
+            if credentials.universeDomain != universe {
+                report.problem("The configured universe domain (\(universe)) does not match the universe domain found in the "
+                               + "credentials (\(credentials.universeDomain)).",
+                               fix: "set GOOGLE_CLOUD_UNIVERSE_DOMAIN (or the universeDomain option) to the credentials' "
+                                    + "universe, or use credentials of \(universe)")
+            }
+            if !offline {
+                do {
+                    _ = try await credentials.token()
+                } catch {
+                    part.token = "failed"
+                    report.problem("no token could be obtained: \(error)",
+                                   fix: "check the credentials file, the token endpoint's reachability, and --connect-to")
+                }
             }
             await credentials.shutdown()
             return part
@@ -92,7 +110,7 @@ struct Doctor {
                 clientCertificateSent: info.clientCertificate?.subject)
             part.httpStatus = await probe(endpoint, tls: tls, into: &report)
             if info.clientCertificateRequested && info.clientCertificate == nil && part.httpStatus == 403 {
-                report.problem("the server asked for a client certificate and we had none to send",
+                report.problem("the server requires a client certificate and we did not send one",
                                fix: "configure one (certificate_config.json via GOOGLE_API_CERTIFICATE_CONFIG, or --cert/--key)")
             }
             return part
@@ -113,8 +131,7 @@ struct Doctor {
             await client.shutdown()
             return status
         } catch let error as TLSError where error.code == .clientCertificateRejected {
-            report.problem("the server rejected our client certificate: \(error.message)",
-                           fix: "use a certificate issued by a CA the server trusts (your organisation's), and not expired")
+            report.problem("the server rejected our client certificate: \(error.message)", fix: Self.fix(for: error.code))
         } catch {
             report.problem("the request after the handshake failed: \(error)", fix: "see the error above")
         }
@@ -125,7 +142,7 @@ struct Doctor {
         switch code {
         case .untrustedServer: "the server's CA is not trusted: pass --cacert (an emulator's ca.pem) or fix the system store"
         case .hostnameMismatch: "the certificate is for another name: check the endpoint and --connect-to"
-        case .clientCertificateRejected: "the server rejected our certificate: use one issued by a CA it trusts"
+        case .clientCertificateRejected: "use a certificate issued by a CA the server trusts (your organisation's), and not expired"
         case .connectionRefused, .connectTimeout, .nameResolution: "the endpoint is unreachable: check the network or --connect-to"
         default: "see the error above"
         }

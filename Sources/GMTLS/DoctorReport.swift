@@ -1,14 +1,9 @@
 import Foundation
+import GoogleAuth
+import MTLS
 
-/// What `gmtls doctor` found, as text for people or JSON for tools.
+/// What `gmtls doctor` found, as text for people or one JSON object for tools.
 struct DoctorReport: Encodable {
-    struct EndpointPart: Encodable {
-        let service: String
-        let endpoint: String
-        let mtls: Bool
-        let reasons: [String]
-    }
-
     struct CertificatePart: Encodable {
         let source: String
         let subject: String
@@ -24,6 +19,7 @@ struct DoctorReport: Encodable {
         let kind: String
         let source: String
         let project: String?
+        let universeDomain: String
         var token: String
     }
 
@@ -43,23 +39,60 @@ struct DoctorReport: Encodable {
         let fix: String
     }
 
-    var endpoint: EndpointPart?
+    /// An invalid configuration: the error's stable code and message.
+    struct Failure: Encodable {
+        let code: String
+        let message: String
+    }
+
+    let service: String
+    var useClientCertificate = false
+    var certificateSource = "none"
+    var certificateConfigPath: String?
+    var endpoint: String?
+    var mtlsEndpoint = false
+    var universeDomain: String?
+    var reasons: [String] = []
+    var error: Failure?
     var certificate: CertificatePart?
     var credentials: CredentialsPart?
     var handshake: HandshakePart?
     var problems: [Problem] = []
     var verdict = ""
 
+    init(service: String) { self.service = service }
+
+    mutating func record(_ resolution: ServiceResolution) {
+        let source = resolution.certificate.source
+        useClientCertificate = source != nil
+        certificateSource = source?.kind.name ?? "none"
+        certificateConfigPath = source?.kind.configPath
+        endpoint = resolution.endpoint.endpoint
+        mtlsEndpoint = resolution.endpoint.isMTLSEndpoint
+        universeDomain = resolution.endpoint.universeDomain
+        reasons = resolution.reasons
+    }
+
     mutating func problem(_ what: String, fix: String) { problems.append(Problem(what: what, fix: fix)) }
+
+    /// The configuration is invalid: nothing else can be decided.
+    mutating func fail(_ error: any Error) {
+        let code = (error as? GoogleAuthError)?.code.name ?? (error as? TLSError)?.code.name ?? "error"
+        let message = (error as? GoogleAuthError)?.message ?? (error as? TLSError)?.message ?? "\(error)"
+        self.error = Failure(code: code, message: message)
+        verdict = "INVALID CONFIGURATION: \(message). Fix the variable or file it names; Google's libraries would fail too."
+    }
 
     /// The plain-language verdict.
     mutating func conclude() {
         if let problem = problems.first {
-            verdict = "NOT OK: \(problem.what). Fix: \(problem.fix)"
+            verdict = "NOT OK: \(problem.what) Fix: \(problem.fix)."
         } else if let handshake, handshake.clientCertificateSent != nil {
             verdict = "OK: mutual TLS works; the server accepted our client certificate (HTTP \(handshake.httpStatus ?? 0))."
-        } else {
+        } else if handshake != nil {
             verdict = "OK: TLS works without a client certificate (the regular endpoint is used)."
+        } else {
+            verdict = "OK: the configuration is consistent (offline: nothing was contacted)."
         }
     }
 
@@ -70,11 +103,8 @@ struct DoctorReport: Encodable {
     }
 
     var text: String {
-        var lines: [String] = []
-        if let credentials {
-            lines += ["Credentials", "  \(credentials.kind)", "  from \(credentials.source)",
-                      "  project: \(credentials.project ?? "none")", "  token: \(credentials.token)"]
-        }
+        var lines = ["Endpoint for \(service)", "  \(endpoint ?? "none")\(mtlsEndpoint ? " (mTLS)" : "")"]
+        lines += reasons.map { "  - \($0)" }
         if let certificate {
             lines += ["Client certificate", "  source:  \(certificate.source)", "  subject: \(certificate.subject)",
                       "  issuer:  \(certificate.issuer)",
@@ -82,11 +112,12 @@ struct DoctorReport: Encodable {
                       "  key:     \(certificate.keyType), in \(certificate.keyLocation)",
                       "  expires: \(certificate.notAfter) (\(certificate.daysLeft) days)"]
         } else {
-            lines += ["Client certificate", "  none"]
+            lines += ["Client certificate", "  \(certificateSource)"]
         }
-        if let endpoint {
-            lines += ["Endpoint for \(endpoint.service)", "  \(endpoint.endpoint)\(endpoint.mtls ? " (mTLS)" : "")"]
-            lines += endpoint.reasons.map { "  - \($0)" }
+        if let credentials {
+            lines += ["Credentials", "  \(credentials.kind)", "  from \(credentials.source)",
+                      "  project: \(credentials.project ?? "none"), universe: \(credentials.universeDomain)",
+                      "  token: \(credentials.token)"]
         }
         if let handshake {
             lines += ["Handshake with \(handshake.address)", "  TLS version: \(handshake.tlsVersion)",

@@ -13,18 +13,15 @@ struct RequestCommand {
             throw UsageError("request takes exactly one URL")
         }
         let environment = AuthEnvironment.process
-        let settings = try MTLSSettings(environment: environment)
-        let decision = try ClientCertificateDecision.decide(explicit: connection.explicitCertificate,
-                                                            universeDomain: settings.universeDomain(option: nil).domain,
-                                                            settings: settings, environment: environment)
+        let source = try connection.certificate(environment: environment)
         var headers = try requestHeaders()
         let credentials = arguments.has("--no-auth") ? nil : try await GoogleCredentials.applicationDefault(
-            options: connection.credentialsOptions(presenting: decision.source), environment: environment)
+            options: connection.credentialsOptions(presenting: source), environment: environment)
         if let credentials {
             headers.replaceOrAdd(name: "authorization", value: try await credentials.token().authorizationHeader)
             if let project = credentials.quotaProjectID { headers.replaceOrAdd(name: "x-goog-user-project", value: project) }
         }
-        let client = try HTTPClient(configuration: .init(tls: connection.tls(presenting: decision.source),
+        let client = try HTTPClient(configuration: .init(tls: connection.tls(presenting: source),
                                                          connectTo: connection.connectTo))
         let body = try requestBody()
         let method = arguments.value("--request") ?? (body == nil ? "GET" : "POST")
@@ -34,7 +31,7 @@ struct RequestCommand {
         try await write(response)
         await client.shutdown()
         await credentials?.shutdown()
-        return (200..<400).contains(response.status) ? 0 : 22   // curl --fail's code for HTTP errors
+        return (200..<400).contains(response.status) ? 0 : 1
     }
 
     private func requestHeaders() throws -> HTTPHeaders {

@@ -93,7 +93,7 @@ struct EmulatorPKI: Sendable {
     /// and verified against the CA, but optional (mTLS names are enforced per request).
     func serverConfiguration() throws -> TLSServerConfiguration {
         TLSServerConfiguration(identity: try server.identity(), clientTrustRoots: .certificates([authority.certificate]),
-                               clientCertificates: .request)
+                               clientCertificates: .request, applicationProtocols: ["h2", "http/1.1"])
     }
 
     private static func writeJSON(_ object: JSONLiteral, to path: String, private isPrivate: Bool = false) throws {

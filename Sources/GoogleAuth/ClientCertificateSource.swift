@@ -22,6 +22,24 @@ public final class ClientCertificateSource: Sendable, CustomStringConvertible {
         /// SecureConnect (Endpoint Verification): a provider command that prints the certificate.
         case secureConnect(metadata: String, command: [String])
 
+        /// A short name: `explicit`, `workload`, `pkcs11` or `secureconnect`.
+        public var name: String {
+            switch self {
+            case .explicit: "explicit"
+            case .workload: "workload"
+            case .pkcs11: "pkcs11"
+            case .secureConnect: "secureconnect"
+            }
+        }
+
+        /// The `certificate_config.json` it comes from, if any.
+        public var configPath: String? {
+            switch self {
+            case .workload(let config, _, _), .pkcs11(let config, _, _, _): config
+            case .explicit, .secureConnect: nil
+            }
+        }
+
         public var description: String {
             switch self {
             case .explicit: "a certificate passed in code"

@@ -3,6 +3,8 @@ import Synchronization
 
 /// An HTTP/2 server over TLS (the server role of this package): accepts connections on a
 /// `TLSListener`, collects each request whole, and answers with what the handler returns.
+/// Clients that choose HTTP/1.1 by ALPN (list `http/1.1` in the TLS configuration's protocols), or
+/// offer no ALPN at all, are served HTTP/1.1 with keep-alive by the same handler.
 ///
 /// Meant for local servers (the emulator, tests): requests and responses are held in memory,
 /// request bodies up to 512 MiB. Each request runs in its own task; many streams share a connection.
@@ -27,6 +29,10 @@ public final class HTTP2Server: Sendable {
         let context = try TLSServerContext(configuration: tls)
         let registry = Registry()
         let listener = try await TLSListener.bind(host: host, port: port, context: context, eventLoopGroup: eventLoopGroup) { tls in
+            guard await tls.info?.applicationProtocol == "h2" else {
+                await HTTP1ServerConnection(tls: tls, handler: handler).run()
+                return
+            }
             guard let connection = try? HTTP2ServerConnection(tls: tls, handler: handler) else { await tls.close(); return }
             registry.add(connection)
             await connection.run()

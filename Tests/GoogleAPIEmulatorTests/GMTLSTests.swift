@@ -1,5 +1,6 @@
 import Foundation
 import GoogleAPIEmulator
+import MTLS
 import TestSupport
 import Testing
 
@@ -29,7 +30,9 @@ struct GMTLSTests {
                                         "--connect-to", emulator.connectToArgument], emulator: emulator)
         #expect(status == 0, "\(text)")
         let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
-        #expect((report["endpoint"] as? [String: Any])?["endpoint"] as? String == "https://pubsub.mtls.googleapis.com/")
+        #expect(report["endpoint"] as? String == "https://pubsub.mtls.googleapis.com/")
+        #expect(report["certificateSource"] as? String == "workload")
+        #expect(report["certificateConfigPath"] as? String == emulator.files.certificateConfig)
         #expect((report["certificate"] as? [String: Any])?["subject"] as? String == "CN=emulator-device,O=swift-google-mtls")
         #expect((report["credentials"] as? [String: Any])?["token"] as? String == "obtained")
         let handshake = report["handshake"] as? [String: Any]
@@ -55,7 +58,7 @@ struct GMTLSTests {
         defer { Task { await emulator.shutdown() } }
         let (status, text) = try gmtls(["doctor", "--cacert", emulator.files.caCertificate, "--connect-to", emulator.connectToArgument],
                                        emulator: emulator, extra: ["GOOGLE_API_USE_MTLS_ENDPOINT": "sometimes"])
-        #expect(status == 1)
+        #expect(status == 2)
         #expect(text.contains("Unsupported GOOGLE_API_USE_MTLS_ENDPOINT value 'sometimes'"), "\(text)")
     }
 
@@ -76,7 +79,78 @@ struct GMTLSTests {
         #expect(status == 0)
         #expect(try String(contentsOfFile: saved, encoding: .utf8).hasPrefix("HTTP/2 200"))
         (status, text) = try gmtls(["request", "--no-auth"] + common + [base], emulator: emulator)
-        #expect(status == 22)
+        #expect(status == 1)
         #expect(text.contains("UNAUTHENTICATED"))
+        (status, text) = try gmtls(["request", "--bogus"] + common + [base], emulator: emulator)
+        #expect(status == 2)
+        #expect(text.contains("unknown option --bogus"))
+    }
+
+    @Test("doctor --json --offline decides without the network and says so in one object")
+    func doctorOffline() async throws {
+        let emulator = try await start()
+        defer { Task { await emulator.shutdown() } }
+        let (status, text) = try gmtls(["doctor", "--json", "--offline", "--service", "secretmanager"], emulator: emulator)
+        #expect(status == 0, "\(text)")
+        let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+        #expect(report["useClientCertificate"] as? Bool == true)
+        #expect(report["certificateSource"] as? String == "workload")
+        #expect(report["endpoint"] as? String == "https://secretmanager.mtls.googleapis.com/")
+        #expect(report["universeDomain"] as? String == "googleapis.com")
+        #expect((report["reasons"] as? [String])?.isEmpty == false)
+        #expect(report["handshake"] == nil)
+        #expect((report["credentials"] as? [String: Any])?["token"] as? String == "not requested (offline)")
+    }
+
+    @Test("doctor --json --offline with an invalid variable prints the error object and exits 2")
+    func doctorOfflineInvalid() async throws {
+        let emulator = try await start()
+        defer { Task { await emulator.shutdown() } }
+        let (status, text) = try gmtls(["doctor", "--json", "--offline"], emulator: emulator,
+                                       extra: ["GOOGLE_API_USE_CLIENT_CERTIFICATE": "maybe"])
+        #expect(status == 2)
+        let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+        #expect((report["error"] as? [String: Any])?["code"] as? String == "invalidEnvironment")
+    }
+
+    /// Each setup of a bad machine, and what the verdict must point at.
+    @Test("doctor's verdicts name each failure and its fix", arguments: [
+        ("noCertificate", "requires a client certificate and we did not send one"),
+        ("expiredCertificate", "expired"),
+        ("wrongKey", "does not belong to the certificate"),
+        ("universeMismatch", "does not match the universe domain found in the credentials"),
+    ])
+    func doctorVerdicts(_ setup: String, _ expected: String) async throws {
+        let emulator = try await start()
+        defer { Task { await emulator.shutdown() } }
+        let files = emulator.files
+        var extra: [String: String] = [:]
+        var offline = false
+        switch setup {
+        case "noCertificate":
+            extra = ["GOOGLE_API_CERTIFICATE_CONFIG": files.directory + "/absent.json", "GOOGLE_API_USE_MTLS_ENDPOINT": "always"]
+        case "expiredCertificate", "wrongKey":
+            let authority = try CertificateAuthority(certificatePEM: Array(try Data(contentsOf: URL(fileURLWithPath: files.caCertificate))),
+                                                     keyPEM: Array(try Data(contentsOf: URL(fileURLWithPath: files.directory + "/ca.key"))),
+                                                     source: files.caCertificate)
+            let issued = try authority.makeClientCertificate(commonName: "old-device", notBefore: Date() - 7200,
+                                                             notAfter: Date() - 3600)
+            let cert = files.directory + "/bad.pem", key = files.directory + "/bad.key"
+            try issued.write(certificateTo: setup == "expiredCertificate" ? cert : files.directory + "/unused.pem", keyTo: key)
+            let config = files.directory + "/bad-config.json"
+            let certPath = setup == "expiredCertificate" ? cert : files.clientCertificate
+            try Data(#"{"cert_configs":{"workload":{"cert_path":"\#(certPath)","key_path":"\#(key)"}}}"#.utf8)
+                .write(to: URL(fileURLWithPath: config))
+            extra = ["GOOGLE_API_CERTIFICATE_CONFIG": config]
+        default:
+            extra = ["GOOGLE_CLOUD_UNIVERSE_DOMAIN": "example.com"]
+            offline = true
+        }
+        let (status, text) = try gmtls(["doctor", "--cacert", files.caCertificate, "--connect-to", emulator.connectToArgument]
+                                       + (offline ? ["--offline"] : []), emulator: emulator, extra: extra)
+        #expect(status == 1, "\(text)")
+        #expect(text.contains("NOT OK"), "\(text)")
+        #expect(text.contains(expected), "\(text)")
+        #expect(text.contains("fix:"))
     }
 }

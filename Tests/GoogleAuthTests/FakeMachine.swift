@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GoogleAuth
 import MTLS
 import TestSupport
@@ -43,8 +44,20 @@ struct FakeMachine {
     }
 
     /// An executable script under the home directory (run as argv by the SDK, found by its shebang).
+    ///
+    /// Written through a close-on-exec descriptor: a process another test forks meanwhile must not
+    /// inherit it open for writing, or running the script fails with "Text file busy".
     func script(_ body: String, named name: String) throws -> String {
-        try write("#!/bin/sh\n" + body + "\n", at: "bin/\(name)", mode: 0o755)
+        let url = home.appendingPathComponent("bin/\(name)")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(fd) }
+        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return url.path
     }
 
     /// SecureConnect metadata whose provider command is `argv`.

@@ -132,7 +132,7 @@ struct SecureConnectTests {
                                                                        providerTimeout: .milliseconds(300)).source)
         let start = ContinuousClock.now
         let error = await #expect(throws: GoogleAuthError.self) { try await source.identity() }
-        #expect(error?.message.contains("did not finish") == true)
+        #expect(error?.message.contains("did not finish") == true, "\(error?.message ?? "")")
         #expect(ContinuousClock.now - start < .seconds(10))
     }
 

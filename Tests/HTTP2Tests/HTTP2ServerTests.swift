@@ -103,6 +103,25 @@ struct HTTP2ServerTests {
         #expect(try await client.execute(HTTPRequest(url: "https://localhost/after")).body.collect(upTo: 10) == [2])
     }
 
+    @Test("a client that chooses HTTP/1.1 (curl) is served with keep-alive, chunked bodies and 100-continue")
+    func servesHTTP1() async throws {
+        let identity = try ClientIdentity.pemFiles(certificate: pki.path("server.pem"), privateKey: pki.path("server.key"))
+        let server = try await HTTP2Server.start(tls: TLSServerConfiguration(identity: identity, applicationProtocols: ["h2", "http/1.1"])) {
+            HTTPServerResponse(status: 201, headers: ["x-host": $0.host], body: Array("\($0.method) \($0.path) \($0.body.count)".utf8))
+        }
+        defer { Task { await server.shutdown() } }
+        let upload = try pki.scratch("h1").appendingPathComponent("body").path
+        try Data(repeating: 7, count: 100_000).write(to: URL(fileURLWithPath: upload))
+        let resolve = "storage.googleapis.com:\(server.port):127.0.0.1"
+        let text = try output("/usr/bin/curl", [
+            "-s", "--http1.1", "--cacert", pki.path("ca.pem"), "--resolve", resolve,
+            "-H", "Transfer-Encoding: chunked", "-H", "Expect: 100-continue", "--data-binary", "@" + upload,
+            "https://storage.googleapis.com:\(server.port)/up?x=1", "--next", "-s", "--http1.1", "--cacert", pki.path("ca.pem"),
+            "--resolve", resolve, "-w", " %{http_version} %{http_code} %{num_connects}", "https://storage.googleapis.com:\(server.port)/again",
+        ])
+        #expect(text == "POST /up?x=1 100000GET /again 0 1.1 201 0", "\(text)")
+    }
+
     @Test("a dropped connection fails the request with an error that is not retry-safe")
     func droppedConnection() async throws {
         let server = try await server { _ in HTTPServerResponse(status: 200, fault: .dropConnection) }

@@ -74,15 +74,11 @@ class Connection(h2peer.Connection):
         """Closes the TCP connection under TLS: no close_notify."""
         if self.closed:
             return
-        self.closed = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)   # on an SSLSocket this skips the TLS shutdown
         except OSError:
             pass
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self.close()
 
     def step(self):
         if self.frozen:          # /freeze: stop reading (and so answering PINGs) for good

@@ -6,7 +6,9 @@ import FoundationEssentials
 /// Routes `/v1/projects/{p}/topics...` and `/v1/projects/{p}/subscriptions...`. A message reaches the
 /// subscriptions that exist when it is published. Pulls never block; message retention, ordering keys,
 /// filters, dead-letter and push delivery are stored but not acted on.
-public actor PubSubService: APIService {
+public actor PubSubService: RoutedService {
+    private static let paging = Paging(defaultSize: 100, maxSize: 1000)
+
     private var topics: [String: PubSubTopic] = [:]
     private var subscriptions: [String: SubscriptionQueue] = [:]
     private var lastMessageID = 0
@@ -17,17 +19,12 @@ public actor PubSubService: APIService {
         self.clock = clock
     }
 
-    /// Answers topic and subscription paths; nil for anything else.
-    public func handle(_ request: APIRequest) async -> APIResponse? {
-        guard let path = ProjectPath(request.path, collections: ["topics", "subscriptions"]) else { return nil }
-        do {
-            return try respond(to: request, path)
-        } catch {
-            return error.response
-        }
+    /// Topic and subscription paths; nil for anything else.
+    static func route(of request: APIRequest) -> ProjectPath? {
+        ProjectPath(request.path, collections: ["topics", "subscriptions"])
     }
 
-    private func respond(to request: APIRequest, _ path: ProjectPath) throws(ServiceError) -> APIResponse {
+    func respond(to request: APIRequest, _ path: ProjectPath) throws(ServiceError) -> APIResponse {
         let name = path.resourceName
         switch (request.method, path.segments[0], path.segments.count, path.verb) {
         case ("GET", "topics", 1, nil): return try listTopics(path.project, request)
@@ -51,10 +48,7 @@ public actor PubSubService: APIService {
     // MARK: Topics
 
     private func createTopic(_ name: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
-        try validate(name)
-        guard topics[name] == nil else {
-            throw .alreadyExists("Resource already exists in the project (resource=\(id(name))).")
-        }
+        try validateNew(name, exists: topics[name] != nil)
         var topic = try JSONBody.decode(PubSubTopic.self, from: request.body)
         topic.name = name
         topics[name] = topic
@@ -71,18 +65,16 @@ public actor PubSubService: APIService {
     }
 
     private func listTopics(_ project: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
-        let all = topics.values.filter { ($0.name ?? "").hasPrefix("projects/\(project)/topics/") }
-            .sorted { ($0.name ?? "") < ($1.name ?? "") }
-        let page = try self.page(all, request)
-        return .json(200, PubSubWire.TopicList(topics: nonEmpty(page.items), nextPageToken: page.nextPageToken))
+        let page = try Self.paging.page(topics.values.listed(in: project, "topics"), request)
+        return .json(200, PubSubWire.TopicList(topics: page.items.nonEmpty, nextPageToken: page.nextPageToken))
     }
 
     private func listTopicSubscriptions(_ topic: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
         _ = try self.topic(topic)
         let names = subscriptions.values.filter { $0.subscription.topic == topic }.compactMap(\.subscription.name)
-        let page = try self.page(names.sorted(), request)
+        let page = try Self.paging.page(names.sorted(), request)
         return .json(
-            200, PubSubWire.TopicSubscriptionList(subscriptions: nonEmpty(page.items), nextPageToken: page.nextPageToken))
+            200, PubSubWire.TopicSubscriptionList(subscriptions: page.items.nonEmpty, nextPageToken: page.nextPageToken))
     }
 
     /// Stamps each message with an id and publish time and queues it on every subscription of the topic.
@@ -121,15 +113,12 @@ public actor PubSubService: APIService {
     // MARK: Subscriptions
 
     private func createSubscription(_ name: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
-        try validate(name)
-        guard subscriptions[name] == nil else {
-            throw .alreadyExists("Resource already exists in the project (resource=\(id(name))).")
-        }
+        try validateNew(name, exists: subscriptions[name] != nil)
         var subscription = try JSONBody.decode(PubSubSubscription.self, from: request.body)
         guard let topic = subscription.topic, !topic.isEmpty else {
             throw .invalidArgument("A subscription needs a topic.")
         }
-        guard topics[topic] != nil else { throw .notFound("Resource not found (resource=\(id(topic))).") }
+        guard topics[topic] != nil else { throw notFound(topic) }
         try subscription.applyDefaults(name: name)
         subscriptions[name] = SubscriptionQueue(subscription: subscription)
         return .json(200, subscription)
@@ -142,12 +131,10 @@ public actor PubSubService: APIService {
     }
 
     private func listSubscriptions(_ project: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
-        let all = subscriptions.values.map(\.subscription)
-            .filter { ($0.name ?? "").hasPrefix("projects/\(project)/subscriptions/") }
-            .sorted { ($0.name ?? "") < ($1.name ?? "") }
-        let page = try self.page(all, request)
+        let all = subscriptions.values.map(\.subscription).listed(in: project, "subscriptions")
+        let page = try Self.paging.page(all, request)
         return .json(
-            200, PubSubWire.SubscriptionList(subscriptions: nonEmpty(page.items), nextPageToken: page.nextPageToken))
+            200, PubSubWire.SubscriptionList(subscriptions: page.items.nonEmpty, nextPageToken: page.nextPageToken))
     }
 
     private func pull(_ name: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
@@ -157,7 +144,7 @@ public actor PubSubService: APIService {
             throw .invalidArgument("maxMessages must be a positive number.")
         }
         let received = subscriptions[name]?.pull(maxMessages: maxMessages, now: clock()) ?? []
-        return .json(200, PubSubWire.PullResponse(receivedMessages: nonEmpty(received)))
+        return .json(200, PubSubWire.PullResponse(receivedMessages: received.nonEmpty))
     }
 
     private func acknowledge(_ name: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
@@ -185,38 +172,30 @@ public actor PubSubService: APIService {
     // MARK: Shared
 
     private func topic(_ name: String) throws(ServiceError) -> PubSubTopic {
-        guard let topic = topics[name] else { throw .notFound("Resource not found (resource=\(id(name))).") }
+        guard let topic = topics[name] else { throw notFound(name) }
         return topic
     }
 
     private func queue(_ name: String) throws(ServiceError) -> SubscriptionQueue {
-        guard let queue = subscriptions[name] else { throw .notFound("Resource not found (resource=\(id(name))).") }
+        guard let queue = subscriptions[name] else { throw notFound(name) }
         return queue
     }
 
-    /// Throws 400 unless the last part of `name` is a valid id.
-    private func validate(_ name: String) throws(ServiceError) {
+    /// Throws 400 unless the last part of `name` is a valid id, then 409 when the resource `exists`.
+    private func validateNew(_ name: String, exists: Bool) throws(ServiceError) {
         guard PubSubID.isValid(id(name)) else {
             let kind = name.split(separator: "/").dropFirst(2).first ?? "resource"
             throw .invalidArgument("Invalid [\(kind)] name: (name=\(name))")
         }
+        guard !exists else { throw .alreadyExists("Resource already exists in the project (resource=\(id(name))).") }
+    }
+
+    private func notFound(_ name: String) -> ServiceError {
+        .notFound("Resource not found (resource=\(id(name))).")
     }
 
     /// The short id at the end of a resource name.
     private func id(_ name: String) -> String {
         String(name.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
-    }
-
-    private func page<T>(_ all: [T], _ request: APIRequest) throws(ServiceError) -> Page<T> {
-        guard
-            let page = Page(
-                of: all, size: request.queryInt("pageSize"), token: request.queryValue("pageToken"),
-                defaultSize: 100, maxSize: 1000)
-        else { throw .invalidArgument("Invalid page token.") }
-        return page
-    }
-
-    private func nonEmpty<T>(_ items: [T]) -> [T]? {
-        items.isEmpty ? nil : items
     }
 }

@@ -1,7 +1,7 @@
 /// A Pub/Sub subscription resource; also the body of `PUT .../subscriptions/{s}`.
 ///
 /// Fields the emulator does not act on (push, dead letters, retry, expiration) are kept and echoed.
-struct PubSubSubscription: Codable, Sendable {
+struct PubSubSubscription: Codable, Sendable, ProjectResource {
     /// The name Pub/Sub gives the `topic` of subscriptions whose topic was deleted.
     static let deletedTopic = "_deleted-topic_"
 

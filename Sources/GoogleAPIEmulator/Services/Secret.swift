@@ -2,7 +2,7 @@
 struct Secret: Sendable {
     /// The secret's JSON resource; also the body of `POST .../secrets` (where only replication,
     /// labels and annotations count).
-    struct Resource: Codable, Sendable {
+    struct Resource: Codable, Sendable, ProjectResource {
         var name: String?
         var replication: JSONValue?
         var createTime: String?

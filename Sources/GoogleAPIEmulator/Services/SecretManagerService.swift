@@ -4,9 +4,10 @@ import FoundationEssentials
 ///
 /// Routes `/v1/projects/{p}/secrets...`. "latest" names the most recently created version whatever its
 /// state, as Secret Manager does. Etag preconditions, secret updates (PATCH), TTLs and IAM are not emulated.
-public actor SecretManagerService: APIService {
+public actor SecretManagerService: RoutedService {
     /// The largest payload Secret Manager accepts (64 KiB).
     static let maxPayloadSize = 65_536
+    private static let paging = Paging(defaultSize: 25_000, maxSize: 25_000)
 
     private var secrets: [String: Secret] = [:]
     private var lastETag = 0
@@ -17,17 +18,12 @@ public actor SecretManagerService: APIService {
         self.clock = clock
     }
 
-    /// Answers secret paths; nil for anything else.
-    public func handle(_ request: APIRequest) async -> APIResponse? {
-        guard let path = ProjectPath(request.path, collections: ["secrets"]) else { return nil }
-        do {
-            return try respond(to: request, path)
-        } catch {
-            return error.response
-        }
+    /// Secret paths; nil for anything else.
+    static func route(of request: APIRequest) -> ProjectPath? {
+        ProjectPath(request.path, collections: ["secrets"])
     }
 
-    private func respond(to request: APIRequest, _ path: ProjectPath) throws(ServiceError) -> APIResponse {
+    func respond(to request: APIRequest, _ path: ProjectPath) throws(ServiceError) -> APIResponse {
         let name = path.resourceName
         let segments = path.segments
         let isVersion = segments.count > 2 && segments[2] == "versions"
@@ -71,14 +67,8 @@ public actor SecretManagerService: APIService {
     }
 
     private func list(_ project: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
-        let all = secrets.values.map(\.resource).filter { ($0.name ?? "").hasPrefix("projects/\(project)/secrets/") }
-            .sorted { ($0.name ?? "") < ($1.name ?? "") }
-        let page = try self.page(all, request)
-        return .json(
-            200,
-            SecretManagerWire.SecretList(
-                secrets: page.items.isEmpty ? nil : page.items, nextPageToken: page.nextPageToken,
-                totalSize: all.isEmpty ? nil : all.count))
+        let all = secrets.values.map(\.resource).listed(in: project, "secrets")
+        return try listResponse(all, request, SecretManagerWire.SecretList.init)
     }
 
     // MARK: Versions
@@ -108,12 +98,7 @@ public actor SecretManagerService: APIService {
 
     private func listVersions(_ secretName: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
         let all = try secret(secretName).versions.reversed().map { $0.resource() }
-        let page = try self.page(all, request)
-        return .json(
-            200,
-            SecretManagerWire.VersionList(
-                versions: page.items.isEmpty ? nil : page.items, nextPageToken: page.nextPageToken,
-                totalSize: all.isEmpty ? nil : all.count))
+        return try listResponse(all, request, SecretManagerWire.VersionList.init)
     }
 
     /// The payload of an ENABLED version; 400 FAILED_PRECONDITION for a disabled or destroyed one.
@@ -161,13 +146,13 @@ public actor SecretManagerService: APIService {
         return version
     }
 
-    private func page<T>(_ all: [T], _ request: APIRequest) throws(ServiceError) -> Page<T> {
-        guard
-            let page = Page(
-                of: all, size: request.queryInt("pageSize"), token: request.queryValue("pageToken"),
-                defaultSize: 25_000, maxSize: 25_000)
-        else { throw .invalidArgument("Invalid page token.") }
-        return page
+    /// The page of `all` that `request` asks for, as the list body `make` builds from the page's items,
+    /// its next-page token and `totalSize` (every item, not just this page's).
+    private func listResponse<Item, List: Encodable>(
+        _ all: [Item], _ request: APIRequest, _ make: ([Item]?, String?, Int?) -> List
+    ) throws(ServiceError) -> APIResponse {
+        let page = try Self.paging.page(all, request)
+        return .json(200, make(page.items.nonEmpty, page.nextPageToken, all.nonEmpty?.count))
     }
 
     private func nextETag() -> String {

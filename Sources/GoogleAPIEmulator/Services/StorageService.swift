@@ -6,7 +6,11 @@ import FoundationEssentials
 /// Routes by path (`/storage/v1/`, `/upload/storage/v1/`, `/download/storage/v1/`); the host is the
 /// server's concern. Only the live generation of each object is kept. Links in responses use the
 /// request's `host` header.
-public actor StorageService: APIService {
+public actor StorageService: RoutedService {
+    private static let paging = Paging(
+        sizeParameter: "maxResults", defaultSize: 1000, maxSize: 1000,
+        invalidToken: .invalidArgument("Invalid pageToken.", reason: "invalid"))
+
     private var buckets: [String: StorageBucket] = [:]
     private var uploads: [String: ResumableUpload] = [:]
     private var lastGeneration: Int64 = 0
@@ -17,17 +21,12 @@ public actor StorageService: APIService {
         self.clock = clock
     }
 
-    /// Answers Cloud Storage paths; nil for anything else.
-    public func handle(_ request: APIRequest) async -> APIResponse? {
-        guard let route = StorageRoute(path: request.path) else { return nil }
-        do {
-            return try respond(to: request, route: route)
-        } catch {
-            return error.response
-        }
+    /// Cloud Storage paths; nil for anything else.
+    static func route(of request: APIRequest) -> StorageRoute? {
+        StorageRoute(path: request.path)
     }
 
-    private func respond(to request: APIRequest, route: StorageRoute) throws(ServiceError) -> APIResponse {
+    func respond(to request: APIRequest, _ route: StorageRoute) throws(ServiceError) -> APIResponse {
         switch (request.method, route) {
         case ("POST", .buckets): return try insertBucket(request)
         case ("GET", .buckets): return try listBuckets(request)
@@ -71,11 +70,11 @@ public actor StorageService: APIService {
         let prefix = request.queryValue("prefix") ?? ""
         let matching = buckets.values.filter { $0.project == project && $0.name.hasPrefix(prefix) }
             .sorted { $0.name < $1.name }
-        let page = try self.page(matching, request)
+        let page = try Self.paging.page(matching, request)
         return .json(
             200,
             StorageWire.BucketList(
-                items: page.items.isEmpty ? nil : page.items.map { $0.resource() }, nextPageToken: page.nextPageToken))
+                items: page.items.map { $0.resource() }.nonEmpty, nextPageToken: page.nextPageToken))
     }
 
     private func deleteBucket(_ name: String) throws(ServiceError) -> APIResponse {
@@ -91,14 +90,14 @@ public actor StorageService: APIService {
     private func listObjects(_ bucketName: String, _ request: APIRequest) throws(ServiceError) -> APIResponse {
         let bucket = try bucket(bucketName)
         let entries = listing(of: bucket, request)
-        let page = try self.page(entries, request)
+        let page = try Self.paging.page(entries, request)
         let host = host(request)
         let items = page.items.compactMap { $0.object?.resource(host: host) }
         let prefixes = page.items.filter { $0.object == nil }.map(\.key)
         return .json(
             200,
             StorageWire.ObjectList(
-                items: items.isEmpty ? nil : items, prefixes: prefixes.isEmpty ? nil : prefixes,
+                items: items.nonEmpty, prefixes: prefixes.nonEmpty,
                 nextPageToken: page.nextPageToken))
     }
 
@@ -295,15 +294,6 @@ public actor StorageService: APIService {
             throw .invalidArgument("Required parameter: name", reason: "required")
         }
         return name
-    }
-
-    private func page<T>(_ all: [T], _ request: APIRequest) throws(ServiceError) -> Page<T> {
-        guard
-            let page = Page(
-                of: all, size: request.queryInt("maxResults"), token: request.queryValue("pageToken"),
-                defaultSize: 1000, maxSize: 1000)
-        else { throw .invalidArgument("Invalid pageToken.", reason: "invalid") }
-        return page
     }
 
     private func host(_ request: APIRequest) -> String {

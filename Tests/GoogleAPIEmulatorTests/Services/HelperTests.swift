@@ -56,6 +56,25 @@ import Testing
         #expect(Page(of: [1], size: 1, token: "bogus", defaultSize: 10, maxSize: 10) == nil)
     }
 
+    @Test func pagingReadsItsSizeParameterAndThrowsItsTokenError() throws {
+        let paging = Paging(
+            sizeParameter: "maxResults", defaultSize: 10, maxSize: 10,
+            invalidToken: .invalidArgument("Bad token.", reason: "invalid"))
+        let sized = APIRequest(method: "GET", path: "/", query: ["maxResults": ["2"], "pageSize": ["1"]])
+        #expect(try paging.page([1, 2, 3], sized).items == [1, 2])
+        let bogus = APIRequest(method: "GET", path: "/", query: ["pageToken": ["bogus"]])
+        let error = try #require(throws: ServiceError.self) { try paging.page([1], bogus) }
+        expectError(error.response, 400, "INVALID_ARGUMENT", reason: "invalid", message: "Bad token.")
+        #expect([Int]().nonEmpty == nil)
+        #expect([1].nonEmpty == [1])
+    }
+
+    @Test func listedKeepsOneCollectionOfOneProjectSortedByName() {
+        let topics = ["projects/p/topics/b", "projects/q/topics/a", "projects/p/topics/a", "projects/p/other/c"]
+            .map { PubSubTopic(name: $0) } + [PubSubTopic()]
+        #expect(topics.listed(in: "p", "topics").map(\.name) == ["projects/p/topics/a", "projects/p/topics/b"])
+    }
+
     @Test func pathEncodingRoundTrips() {
         #expect(PathEncoding.decode("a%2Fb%20c.txt") == "a/b c.txt")
         #expect(PathEncoding.encode("a/b c.txt") == "a%2Fb%20c.txt")
