@@ -1,6 +1,6 @@
-import Dispatch
 import FoundationEssentials
 import Glibc
+import MTLS
 import Synchronization
 
 /// The emulator's metadata-server mode: plain HTTP on loopback, like the GCE metadata server, so
@@ -30,12 +30,12 @@ final class EmulatorMetadataServer: Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         let routes = MetadataRoutes(tokens: tokens, projectID: projectID)
-        // accept() and the reads block: they run on Dispatch threads, never on the task pool.
-        DispatchQueue(label: "emulator.metadata").async {
+        // accept() and the reads block: they run on threads of their own, never on the task pool.
+        BlockingWork.start("emulator metadata server") {
             while true {
                 let client = accept(fd, nil, nil)
                 guard client >= 0 else { return }   // the socket was closed
-                DispatchQueue.global().async { routes.serve(client) }
+                BlockingWork.start("emulator metadata request") { routes.serve(client) }
             }
         }
     }

@@ -55,7 +55,7 @@ final class EmulatorRouter: Sendable {
             return APIResponse.error(404, "The emulator does not serve \(service).googleapis.com.", status: "NOT_FOUND",
                                      reason: "notFound")
         }
-        guard tokens.accepts(request.headers.first(name: "authorization")) else {
+        guard tokens.accepts(request.headers.first(name: "authorization"), service: service) else {
             return APIResponse.error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
                                      + "login cookie or other valid authentication credential.",
                                      status: "UNAUTHENTICATED", reason: "authError")

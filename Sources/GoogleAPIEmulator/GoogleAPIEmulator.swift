@@ -65,7 +65,10 @@ public final class GoogleAPIEmulator: Sendable {
 
     /// Makes (or loads) the CA, writes the files, and starts serving.
     public static func start(_ configuration: Configuration) async throws -> GoogleAPIEmulator {
-        let pki = try EmulatorPKI(directory: configuration.directory, projectID: configuration.projectID)
+        // Key generation (RSA-2048 among them) runs on a thread of its own, not the task pool.
+        let pki = try await BlockingWork.run("emulator PKI") {
+            try EmulatorPKI(directory: configuration.directory, projectID: configuration.projectID)
+        }
         let tokens = TokenIssuer(key: pki.serviceAccountKey, keyID: pki.serviceAccountKeyID,
                                  lifetime: configuration.tokenLifetime)
         let router = EmulatorRouter(tokens: tokens, services: [

@@ -20,13 +20,15 @@ final class TokenIssuer: Sendable {
     }
 
     /// Whether `authorization` carries a token this emulator issued (and not expired), or a
-    /// self-signed JWT of its service account.
-    func accepts(_ authorization: String?) -> Bool {
+    /// self-signed JWT of its service account with a scope or with `service`'s audience
+    /// (`https://storage.googleapis.com/`), as Google checks it.
+    func accepts(_ authorization: String?, service: String) -> Bool {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return false }
         let token = String(authorization.dropFirst(7))
         if let expiry = issued.withLock({ $0[token] }) { return expiry > .now }
         guard let jwt = try? JWTClaims.verify(token, key: key) else { return false }
-        return jwt.iss == EmulatorFiles.serviceAccountEmail && (jwt.aud != nil || jwt.scope != nil)
+        return jwt.iss == EmulatorFiles.serviceAccountEmail
+            && (jwt.aud == "https://\(service).googleapis.com/" || (jwt.aud == nil && jwt.scope?.isEmpty == false))
     }
 
     /// `POST /token` on oauth2: the JWT-bearer grant.

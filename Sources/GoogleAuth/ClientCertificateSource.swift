@@ -73,11 +73,13 @@ public final class ClientCertificateSource: Sendable, CustomStringConvertible {
 
     /// The current identity, loading or reloading it as needed; a key/certificate mismatch in
     /// workload files is retried (AIP-4118) before it is reported.
+    /// Loading runs on a thread of its own: a provider command may take seconds, and must not hold
+    /// a thread of the task pool meanwhile.
     public func identity() async throws -> ClientIdentity {
         var attempt = 1
         while true {
             do {
-                return try current(keepPreviousOnMismatch: false)
+                return try await BlockingWork.run("client certificate") { try self.current(keepPreviousOnMismatch: false) }
             } catch let error as GoogleAuthError where error.code == .keyMismatch && attempt < mismatchRetry.attempts {
                 attempt += 1
                 try await Task.sleep(for: mismatchRetry.delay)

@@ -1,4 +1,3 @@
-import Dispatch
 import FoundationEssentials
 import Glibc
 import MTLS
@@ -48,11 +47,7 @@ struct MetadataServer: Sendable {
     /// One `GET` over HTTP/1.0 (so the answer is never chunked), on a worker thread, bounded by the timeout.
     private func get(_ path: String) async throws -> (Int, [String: String], [UInt8]) {
         let host = host, timeout = timeout
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try PlainHTTP.get(host: host, path: path, timeout: timeout) })
-            }
-        }
+        return try await BlockingWork.run("metadata server") { try PlainHTTP.get(host: host, path: path, timeout: timeout) }
     }
 }
 

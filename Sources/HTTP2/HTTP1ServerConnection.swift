@@ -26,7 +26,8 @@ struct HTTP1ServerConnection {
                                             authority: parsed.headers.first(name: "host") ?? "", headers: parsed.headers,
                                             body: body, clientCertificate: info?.clientCertificate,
                                             serverName: info?.serverName ?? "", remoteAddress: info?.remoteAddress ?? "")
-            let response = await handler(request)
+            // Off the event loop, as for HTTP/2: the handler may compute for a while.
+            let response = await Task(executorPreference: globalConcurrentExecutor) { await handler(request) }.value
             if response.fault == .dropConnection { await tls.abort(); return }
             let keepAlive = parsed.keepAlive && response.fault == nil
             let answer = response.fault == .refuseStream ? HTTPServerResponse(status: 503, body: Array("refused\n".utf8)) : response

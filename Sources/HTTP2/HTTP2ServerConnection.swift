@@ -56,13 +56,17 @@ actor HTTP2ServerConnection {
         }
         let fields = Dictionary(exchange.headers.filter { $0.0.hasPrefix(":") }, uniquingKeysWith: { first, _ in first })
         let request = HTTPServerRequest(
-            method: fields[":method"] ?? "GET", path: fields[":path"] ?? "/", authority: fields[":authority"] ?? "",
+            method: fields[":method"] ?? "GET", path: fields[":path"] ?? "/",
+            // RFC 9113 8.3.1: a request converted from HTTP/1.1 may carry `host` instead of `:authority`.
+            authority: fields[":authority"] ?? exchange.headers.first { $0.0 == "host" }?.1 ?? "",
             headers: HTTPHeaders(exchange.headers.filter { !$0.0.hasPrefix(":") }), body: exchange.body,
             clientCertificate: info?.clientCertificate, serverName: info?.serverName ?? "",
             remoteAddress: info?.remoteAddress ?? "")
         exchange.body = []
         let handler = handler
-        Task(executorPreference: loop) {
+        // The handler runs off the event loop (it may compute checksums, sign, sleep for a fault):
+        // the loop's thread stays free for I/O and timers.
+        Task(executorPreference: globalConcurrentExecutor) {
             let response = await handler(request)
             await self.answer(id, with: response)
         }

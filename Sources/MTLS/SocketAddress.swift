@@ -1,5 +1,4 @@
 import CLinux
-import Dispatch
 import Glibc
 
 /// A resolved IPv4 or IPv6 address with its port.
@@ -42,11 +41,7 @@ struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// Resolves `host` (a name or an IP literal) on a background thread, so no event loop blocks.
     static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try resolveNow(host: host, port: port) })
-            }
-        }
+        try await BlockingWork.run("resolve \(host)") { try resolveNow(host: host, port: port) }
     }
 
     static func resolveNow(host: String, port: Int) throws -> [SocketAddress] {

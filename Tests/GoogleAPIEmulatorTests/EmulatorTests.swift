@@ -107,6 +107,23 @@ struct EmulatorTests {
         }
     }
 
+    @Test("a self-signed JWT is accepted only by the service it names (or with a scope), as Google checks it")
+    func selfSignedJWTAudience() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.shutdown() } }
+        let client = try harness.client(presenting: nil)
+        defer { Task { await client.shutdown() } }
+        for (mode, pubsubStatus) in [(CredentialsOptions.SelfSignedJWT.audience("https://pubsub.googleapis.com/"), 200),
+                                     (.audience("https://storage.googleapis.com/"), 401), (.scopes, 200)] {
+            let credentials = try GoogleCredentials.fromFile(harness.emulator.files.serviceAccount,
+                                                             options: CredentialsOptions(selfSignedJWT: mode))
+            let token = try await credentials.token()
+            let response = try await client.execute(HTTPRequest(url: "https://pubsub.googleapis.com/v1/projects/p/topics",
+                                                                headers: ["authorization": token.authorizationHeader]))
+            #expect(response.status == pubsubStatus, "\(mode)")
+        }
+    }
+
     @Test("faults on request: 503 with RetryInfo, GOAWAY after the answer, a dropped connection")
     func faultInjection() async throws {
         let harness = try await Harness.start()

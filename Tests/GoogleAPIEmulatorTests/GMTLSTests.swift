@@ -13,8 +13,8 @@ struct GMTLSTests {
     }
 
     /// Runs gmtls with the emulator's files in the environment; returns exit status and stdout.
-    func gmtls(_ arguments: [String], emulator: GoogleAPIEmulator, extra: [String: String] = [:]) throws -> (Int32, String) {
-        try launch(Self.executable, arguments, environment: emulator.files.environment.merging([
+    func gmtls(_ arguments: [String], emulator: GoogleAPIEmulator, extra: [String: String] = [:]) async throws -> (Int32, String) {
+        try await launch(Self.executable, arguments, environment: emulator.files.environment.merging([
             "HOME": emulator.files.directory, "NO_GCE_CHECK": "true", "PATH": "/usr/bin:/bin"]) { $1 }.merging(extra) { $1 })
     }
 
@@ -26,7 +26,7 @@ struct GMTLSTests {
     func doctorJSON() async throws {
         let emulator = try await start()
         defer { Task { await emulator.shutdown() } }
-        let (status, text) = try gmtls(["doctor", "--service", "pubsub", "--json", "--cacert", emulator.files.caCertificate,
+        let (status, text) = try await gmtls(["doctor", "--service", "pubsub", "--json", "--cacert", emulator.files.caCertificate,
                                         "--connect-to", emulator.connectToArgument], emulator: emulator)
         #expect(status == 0, "\(text)")
         let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
@@ -46,7 +46,7 @@ struct GMTLSTests {
     func doctorUntrusted() async throws {
         let emulator = try await start()
         defer { Task { await emulator.shutdown() } }
-        let (status, text) = try gmtls(["doctor", "--connect-to", emulator.connectToArgument], emulator: emulator)
+        let (status, text) = try await gmtls(["doctor", "--connect-to", emulator.connectToArgument], emulator: emulator)
         #expect(status == 1)
         #expect(text.contains("NOT OK"))
         #expect(text.contains("--cacert"), "\(text)")
@@ -56,7 +56,7 @@ struct GMTLSTests {
     func doctorInvalidEnvironment() async throws {
         let emulator = try await start()
         defer { Task { await emulator.shutdown() } }
-        let (status, text) = try gmtls(["doctor", "--cacert", emulator.files.caCertificate, "--connect-to", emulator.connectToArgument],
+        let (status, text) = try await gmtls(["doctor", "--cacert", emulator.files.caCertificate, "--connect-to", emulator.connectToArgument],
                                        emulator: emulator, extra: ["GOOGLE_API_USE_MTLS_ENDPOINT": "sometimes"])
         #expect(status == 2)
         #expect(text.contains("Unsupported GOOGLE_API_USE_MTLS_ENDPOINT value 'sometimes'"), "\(text)")
@@ -70,27 +70,43 @@ struct GMTLSTests {
         let base = "https://secretmanager.mtls.googleapis.com/v1/projects/emulator-project/secrets"
         let body = URL(fileURLWithPath: emulator.files.directory).appendingPathComponent("secret.json")
         try Data(#"{"replication":{"automatic":{}}}"#.utf8).write(to: body)
-        var (status, text) = try gmtls(["request", "-X", "POST", "-d", "@" + body.path, "-H", "Content-Type: application/json"]
+        var (status, text) = try await gmtls(["request", "-X", "POST", "-d", "@" + body.path, "-H", "Content-Type: application/json"]
                                        + common + [base + "?secretId=s1"], emulator: emulator)
         #expect(status == 0, "\(text)")
         #expect(text.contains("projects/emulator-project/secrets/s1"))
         let saved = URL(fileURLWithPath: emulator.files.directory).appendingPathComponent("list.json").path
-        (status, text) = try gmtls(["request", "-i", "-o", saved] + common + [base], emulator: emulator)
+        (status, text) = try await gmtls(["request", "-i", "-o", saved] + common + [base], emulator: emulator)
         #expect(status == 0)
         #expect(try String(contentsOfFile: saved, encoding: .utf8).hasPrefix("HTTP/2 200"))
-        (status, text) = try gmtls(["request", "--no-auth"] + common + [base], emulator: emulator)
+        (status, text) = try await gmtls(["request", "--no-auth"] + common + [base], emulator: emulator)
         #expect(status == 1)
         #expect(text.contains("UNAUTHENTICATED"))
-        (status, text) = try gmtls(["request", "--bogus"] + common + [base], emulator: emulator)
+        (status, text) = try await gmtls(["request", "--bogus"] + common + [base], emulator: emulator)
         #expect(status == 2)
         #expect(text.contains("unknown option --bogus"))
+    }
+
+    @Test("token prints an access token the emulator accepts; bench runs a bounded load and reports it")
+    func tokenAndBench() async throws {
+        let emulator = try await start()
+        defer { Task { await emulator.shutdown() } }
+        let common = ["--cacert", emulator.files.caCertificate, "--connect-to", emulator.connectToArgument]
+        let (tokenStatus, token) = try await gmtls(["token"] + common, emulator: emulator)
+        #expect(tokenStatus == 0)
+        #expect(token.hasPrefix("ya29.emulator-"))
+        let (status, text) = try await gmtls(["bench", "-n", "40", "-c", "2", "-m", "4", "--json"] + common
+                                       + ["https://pubsub.mtls.googleapis.com/v1/projects/emulator-project/topics"], emulator: emulator)
+        #expect(status == 0, "\(text)")
+        let result = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+        #expect(result["requests"] as? Int == 40)
+        #expect(result["failed"] as? Int == 0)
     }
 
     @Test("doctor --json --offline decides without the network and says so in one object")
     func doctorOffline() async throws {
         let emulator = try await start()
         defer { Task { await emulator.shutdown() } }
-        let (status, text) = try gmtls(["doctor", "--json", "--offline", "--service", "secretmanager"], emulator: emulator)
+        let (status, text) = try await gmtls(["doctor", "--json", "--offline", "--service", "secretmanager"], emulator: emulator)
         #expect(status == 0, "\(text)")
         let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
         #expect(report["useClientCertificate"] as? Bool == true)
@@ -106,7 +122,7 @@ struct GMTLSTests {
     func doctorOfflineInvalid() async throws {
         let emulator = try await start()
         defer { Task { await emulator.shutdown() } }
-        let (status, text) = try gmtls(["doctor", "--json", "--offline"], emulator: emulator,
+        let (status, text) = try await gmtls(["doctor", "--json", "--offline"], emulator: emulator,
                                        extra: ["GOOGLE_API_USE_CLIENT_CERTIFICATE": "maybe"])
         #expect(status == 2)
         let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
@@ -146,7 +162,7 @@ struct GMTLSTests {
             extra = ["GOOGLE_CLOUD_UNIVERSE_DOMAIN": "example.com"]
             offline = true
         }
-        let (status, text) = try gmtls(["doctor", "--cacert", files.caCertificate, "--connect-to", emulator.connectToArgument]
+        let (status, text) = try await gmtls(["doctor", "--cacert", files.caCertificate, "--connect-to", emulator.connectToArgument]
                                        + (offline ? ["--offline"] : []), emulator: emulator, extra: extra)
         #expect(status == 1, "\(text)")
         #expect(text.contains("NOT OK"), "\(text)")

@@ -17,7 +17,7 @@ struct GoogleAuthParityTests {
     @Test("the SDK and google-auth agree on certificate and endpoint", arguments: Setup.allCases)
     func sameDecision(_ setup: Setup) async throws {
         let machine = try prepare(setup)
-        let python = try pythonDecision(machine)
+        let python = try await pythonDecision(machine)
         let resolution = try ServiceResolution.resolve(.named("pubsub"), environment: machine.environment)
         let fingerprint = try await resolution.certificate.source?.identity().certificate.sha256Fingerprint
         let pythonFingerprint = python["use_client_cert"] as? Bool == true ? python["client_cert_sha256"] as? String : nil
@@ -55,18 +55,12 @@ struct GoogleAuthParityTests {
     }
 
     /// What google_auth_decisions.py prints for this machine (only its variables, HOME and PATH set).
-    private func pythonDecision(_ machine: FakeMachine) throws -> [String: Any] {
+    private func pythonDecision(_ machine: FakeMachine) async throws -> [String: Any] {
         let script = FaultServer.scriptPath.replacingOccurrences(of: "h2_fault_server.py", with: "google_auth_decisions.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        process.environment = machine.variables.merging(["HOME": machine.home.path,
-                                                         "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let environment = machine.variables.merging(["HOME": machine.home.path,
+                                                     "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { $1 }
+        let (_, text) = try await launch("/usr/bin/env", ["python3", script], environment: environment)
+        let json = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }).map(String.init) ?? "{}"
+        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
     }
 }

@@ -160,7 +160,7 @@ struct TokenFlowTests {
         for mode in [CredentialsOptions.SelfSignedJWT.audience(audience), .scopes] {
             let credentials = try GoogleCredentials.fromFile(keyFile, options: CredentialsOptions(selfSignedJWT: mode))
             let token = try await credentials.token()
-            let claims = try GoogleAuthPython.decode(jwt: token.value, keyFile: keyFile,
+            let claims = try await GoogleAuthPython.decode(jwt: token.value, keyFile: keyFile,
                                                      audience: mode == .scopes ? nil : audience)
             #expect(claims["iss"] as? String == "robot@test-project.iam.gserviceaccount.com")
             #expect(claims["sub"] as? String == "robot@test-project.iam.gserviceaccount.com")
@@ -232,7 +232,7 @@ struct TokenFlowTests {
 /// Google's Python library, for cross-checks (installed by `make test`).
 enum GoogleAuthPython {
     /// Claims of `jwt` after `google.auth.jwt.decode` verified it with the key file's public key.
-    static func decode(jwt: String, keyFile: String, audience: String?) throws -> [String: Any] {
+    static func decode(jwt: String, keyFile: String, audience: String?) async throws -> [String: Any] {
         let script = """
         import json, sys, google.auth.jwt
         from cryptography.hazmat.primitives import serialization
@@ -241,7 +241,8 @@ enum GoogleAuthPython {
         pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         print(json.dumps(google.auth.jwt.decode(sys.argv[1], certs=pem, audience=(sys.argv[3] or None))))
         """
-        let text = try output("/usr/bin/env", ["python3", "-c", script, jwt, keyFile, audience ?? ""])
+        let (_, text) = try await launch("/usr/bin/env", ["python3", "-c", script, jwt, keyFile, audience ?? ""],
+                                         environment: ProcessInfo.processInfo.environment)
         return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
     }
 }

@@ -113,12 +113,12 @@ struct HTTP2ServerTests {
         let upload = try pki.scratch("h1").appendingPathComponent("body").path
         try Data(repeating: 7, count: 100_000).write(to: URL(fileURLWithPath: upload))
         let resolve = "storage.googleapis.com:\(server.port):127.0.0.1"
-        let text = try output("/usr/bin/curl", [
+        let (_, text) = try await launch("/usr/bin/curl", [
             "-s", "--http1.1", "--cacert", pki.path("ca.pem"), "--resolve", resolve,
             "-H", "Transfer-Encoding: chunked", "-H", "Expect: 100-continue", "--data-binary", "@" + upload,
             "https://storage.googleapis.com:\(server.port)/up?x=1", "--next", "-s", "--http1.1", "--cacert", pki.path("ca.pem"),
             "--resolve", resolve, "-w", " %{http_version} %{http_code} %{num_connects}", "https://storage.googleapis.com:\(server.port)/again",
-        ])
+        ], environment: ProcessInfo.processInfo.environment)
         #expect(text == "POST /up?x=1 100000GET /again 0 1.1 201 0", "\(text)")
     }
 

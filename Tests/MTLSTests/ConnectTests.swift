@@ -39,7 +39,9 @@ struct ConnectTests {
         }
         let elapsed = ContinuousClock.now - start
         #expect(error?.code == .connectTimeout || error?.code == .handshakeTimeout)
-        #expect(elapsed < .seconds(5))
+        // Below the 10 s default and far below the kernel's minutes of SYN retries; the margin is
+        // wide because the whole suite starts at once on two cores and delays every task.
+        #expect(elapsed < .seconds(9))
     }
 
     @Test("a name that does not resolve fails with nameResolution")

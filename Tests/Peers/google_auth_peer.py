@@ -57,7 +57,7 @@ application/x-www-form-urlencoded; JSON answers carry content-type application/j
                      "status": "NOT_FOUND"}}
 
 --metadata-port M: a plain HTTP/1.1 GCE metadata server on 127.0.0.1:M (opened before P, so both
-are up once P accepts). Every answer has `Metadata-Flavor: Google`, Content-Length and
+are up once P accepts; M = 0 picks a free port, written to --metadata-port-file if given). Every answer has `Metadata-Flavor: Google`, Content-Length and
 `Connection: close`, and the connection is then closed. A request without the request header
 `Metadata-Flavor: Google` gets 403. GET only:
 
@@ -523,6 +523,7 @@ class MetadataServer(http.server.ThreadingHTTPServer):
 def parse_arguments():
     parser = h2peer.argument_parser(__doc__)
     parser.add_argument('--metadata-port', type=int)
+    parser.add_argument('--metadata-port-file')
     parser.add_argument('--service-account', action='append', default=[])
     parser.add_argument('--authorized-user', action='append', default=[])
     parser.add_argument('--expires-in', type=int, default=3600)
@@ -531,8 +532,12 @@ def parse_arguments():
     return parser.parse_args()
 
 
-def start_metadata_server(port):
+def start_metadata_server(port, port_file):
     server = MetadataServer(('127.0.0.1', port), MetadataHandler)
+    port = server.server_address[1]
+    if port_file:
+        with open(port_file, 'w', encoding='utf-8') as file:
+            file.write(str(port))
     threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.2},
                      daemon=True).start()
     log(f"metadata server listening on 127.0.0.1:{port}")
@@ -549,8 +554,9 @@ def main():
         LOG_FILE = open(args.log, 'a', encoding='utf-8')
     context = h2peer.tls_context(args, ssl.CERT_OPTIONAL)
     h2peer.exit_on_signals()
-    if args.metadata_port:
-        start_metadata_server(args.metadata_port)   # before P, so both are up once P accepts
+    if args.metadata_port is not None:
+        # Before P, so both are up once P accepts.
+        start_metadata_server(args.metadata_port, args.metadata_port_file)
     h2peer.serve(args.port, context, open_connection,
                  f" ({len(CONFIG.service_accounts)} service account(s), "
                  f"{len(CONFIG.authorized_users)} authorized user(s))")

@@ -49,19 +49,22 @@ Prints ONE JSON object on stdout and exits 0 when "errors" is empty, 1 otherwise
                   "resumable_requests": ["POST storage.mtls.googleapis.com/upload/...?uploadType=resumable -> 200",
                                          "PUT ... -> 308" (x3, 1 MiB each, "bytes a-b/*"),
                                          "PUT ... -> 200" (empty, "bytes */3145728")],
-                  "deleted": true},
+                  "deleted": true, "auth": "access token from the token endpoint"},
       "pubsub": {"endpoint": "https://pubsub.mtls.googleapis.com", "mtls": true, "topic": ..., "subscription": ...,
                  "published": 3, "message_ids": [...], "pulled": ["m1", "m2", "m3"],
                  "attributes_ok": true, "deadline_modified": 3, "acked": 3, "pulled_after_ack": 0,
-                 "deleted": true},
+                 "deleted": true, "auth": "self-signed JWT, aud https://pubsub.googleapis.com/"},
       "secretmanager": {"endpoint": "https://secretmanager.mtls.googleapis.com", "mtls": true, "secret": ...,
                         "added": [".../versions/1", ".../versions/2"], "accessed": "s3cr3t",
                         "accessed_version": ".../versions/2", "crc32c_ok": true, "versions": 2,
-                        "deleted": true},
+                        "version_states": ["ENABLED", "ENABLED"], "deleted": true, "auth": ...},
       "hosts": {"oauth2.googleapis.com": 1, "storage.mtls.googleapis.com": 1, ...},
       "errors": ["<group>: <ExceptionClass>: <message>", ...]
     }
 
+"auth" says how the library authenticated: storage fetches an access token from
+oauth2.googleapis.com/token; the GAPIC clients (Pub/Sub, Secret Manager) sign their own JWTs for a
+service account ("self-signed JWT, aud https://pubsub.googleapis.com/").
 "endpoint" is what each library actually chose (storage: the connection's base URL for the
 session; the others: the REST transport's host), "mtls" whether its HTTP session carries a client
 certificate, and "hosts" counts the names the libraries resolved (one per new connection, so the
@@ -160,6 +163,18 @@ def library_versions():
     return versions
 
 
+def auth_used(credentials):
+    """How a library authenticated: a self-signed JWT (and its audience) or a token from oauth2."""
+    token = getattr(credentials, "token", None) or ""
+    if token.count(".") == 2:
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+            return f"self-signed JWT, aud {claims.get('aud') or claims.get('scope')}"
+        except ValueError:
+            pass
+    return "access token from the token endpoint" if token else "none yet"
+
+
 # ---------------------------------------------------------------------------------------------
 # The operation groups. Each fills `out` as it goes, so a failure keeps what came back before it.
 
@@ -209,6 +224,7 @@ def run_storage(out):
         b.delete()
     bucket.delete()
     out["deleted"] = client.lookup_bucket(bucket_name) is None
+    out["auth"] = auth_used(client._http.credentials)
 
 
 def run_pubsub(out):
@@ -252,6 +268,7 @@ def run_pubsub(out):
     subscriber.delete_subscription(subscription=subscription)
     publisher.delete_topic(topic=topic)
     out["deleted"] = True
+    out["auth"] = auth_used(publisher._transport._credentials)
     publisher.stop()
 
 
@@ -284,6 +301,7 @@ def run_secretmanager(out):
 
     client.delete_secret(name=secret.name)
     out["deleted"] = True
+    out["auth"] = auth_used(client._transport._credentials)
 
 
 # ---------------------------------------------------------------------------------------------

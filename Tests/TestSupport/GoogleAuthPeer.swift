@@ -49,12 +49,17 @@ public final class GoogleAuthPeer: Sendable {
         let script = FaultServer.scriptPath.replacingOccurrences(of: "h2_fault_server.py", with: "google_auth_peer.py")
         let directory = try pki.scratch("auth-peer")
         let log = directory.appendingPathComponent("requests.jsonl").path
-        let metadataPort = try freeLoopbackPort()
+        let portFile = directory.appendingPathComponent("metadata-port").path
+        // The metadata port is picked by the peer itself (port 0), so no other test can take it first.
         let process = try await PeerProcess.start("/usr/bin/env", logDirectory: directory) { port in
             ["python3", script, "--port", String(port), "--cert", pki.path("server.pem"), "--key", pki.path("server.key"),
-             "--ca", pki.path("ca.pem"), "--metadata-port", String(metadataPort), "--log", log,
+             "--ca", pki.path("ca.pem"), "--metadata-port", "0", "--metadata-port-file", portFile, "--log", log,
              "--expires-in", String(expiresIn), "--token-delay", String(tokenDelay)]
                 + serviceAccounts.flatMap { ["--service-account", $0] } + authorizedUsers.flatMap { ["--authorized-user", $0] }
+        }
+        guard let metadataPort = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap({ Int($0) }) else {
+            process.stop()
+            throw TLSError(.ioError, "the auth peer did not report its metadata port")
         }
         return GoogleAuthPeer(process: process, metadataPort: metadataPort, logPath: log)
     }

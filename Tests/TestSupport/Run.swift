@@ -10,7 +10,7 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
 /// `environment` is added to the test process's own.
 @discardableResult
 public func output(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let (status, text) = try launch(executable, arguments,
+    let (status, text) = try launchNow(executable, arguments,
                                     environment: ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 })
     guard status == 0 else {
         throw TLSError(.ioError, "\(executable) \(arguments.first ?? "") failed: \(text)")
@@ -18,8 +18,14 @@ public func output(_ executable: String, _ arguments: [String], environment: [St
     return text
 }
 
-/// Runs a command with exactly `environment`; returns its exit status and what it printed (stdout and stderr).
-public func launch(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+/// Runs a command with exactly `environment` on a thread of its own (never blocking the task pool,
+/// which other tests need); returns its exit status and what it printed.
+public func launch(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+    try await BlockingWork.run("launch \(executable)") { try launchNow(executable, arguments, environment: environment) }
+}
+
+/// `launch`, blocking the calling thread.
+func launchNow(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
