@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MTLS", targets: ["MTLS"]),
         .library(name: "HTTP2", targets: ["HTTP2"]),
         .library(name: "GoogleAuth", targets: ["GoogleAuth"]),
+        .library(name: "GoogleAPICore", targets: ["GoogleAPICore"]),
         .library(name: "GoogleAPIEmulator", targets: ["GoogleAPIEmulator"]),
         .executable(name: "emulator", targets: ["Emulator"]),
         .executable(name: "gmtls", targets: ["GMTLS"]),
@@ -42,6 +43,11 @@ let package = Package(
         .target(
             name: "GoogleAuth",
             dependencies: ["HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleAPICore",
+            dependencies: ["GoogleAuth", "HTTP2", "MTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -90,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", "MTLS", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "GoogleAPICoreTests",
+            dependencies: ["GoogleAPICore", "GoogleAPIEmulator", "GoogleAuth", "MTLS", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

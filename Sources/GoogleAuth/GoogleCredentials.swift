@@ -5,6 +5,13 @@ import MTLS
 public protocol CredentialsProvider: Sendable {
     /// A valid token: cached, or refreshed once for all concurrent callers.
     func token() async throws -> AccessToken
+    /// Forgets a cached token (an API answered 401 with it), so the next `token()` fetches anew.
+    func invalidate() async
+}
+
+extension CredentialsProvider {
+    /// Providers without a cache have nothing to forget.
+    public func invalidate() async {}
 }
 
 /// Google credentials of any supported type, with a token cache.

@@ -1,0 +1,133 @@
+import FoundationEssentials
+
+/// An `int64` field: Google sends it as a JSON string ("123"); a number is accepted too.
+public struct GoogleInt64: Codable, Sendable, Hashable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// The value.
+    public var value: Int64
+    /// Wraps `value`.
+    public init(_ value: Int64) { self.value = value }
+    public init(integerLiteral value: Int64) { self.value = value }
+    public var description: String { String(value) }
+
+    public init(from decoder: any Decoder) throws {
+        value = try GoogleNumber.decode(from: decoder, as: Int64.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(String(value))
+    }
+}
+
+/// A `uint64` field, sent as a JSON string like `int64`.
+public struct GoogleUInt64: Codable, Sendable, Hashable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// The value.
+    public var value: UInt64
+    /// Wraps `value`.
+    public init(_ value: UInt64) { self.value = value }
+    public init(integerLiteral value: UInt64) { self.value = value }
+    public var description: String { String(value) }
+
+    public init(from decoder: any Decoder) throws {
+        value = try GoogleNumber.decode(from: decoder, as: UInt64.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(String(value))
+    }
+}
+
+/// Decodes an integer sent as a string or a number.
+enum GoogleNumber {
+    static func decode<Value: FixedWidthInteger & Decodable>(from decoder: any Decoder, as type: Value.Type) throws -> Value {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            guard let value = Value(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not a \(Value.self)")
+            }
+            return value
+        }
+        return try container.decode(Value.self)
+    }
+}
+
+/// A `format: byte` field: base64 in JSON (standard or URL-safe alphabet accepted).
+public struct GoogleBytes: Codable, Sendable, Hashable {
+    /// The bytes.
+    public var bytes: [UInt8]
+    /// Wraps `bytes`.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        var text = try container.decode(String.self).replacing("-", with: "+").replacing("_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not base64")
+        }
+        bytes = Array(data)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Data(bytes).base64EncodedString())
+    }
+}
+
+/// A `format: date-time` field: an RFC 3339 timestamp, with or without fractional seconds.
+public struct GoogleTimestamp: Codable, Sendable, Hashable {
+    /// The instant.
+    public var date: Date
+    /// Wraps `date`.
+    public init(_ date: Date) { self.date = date }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an RFC 3339 timestamp")
+        }
+        self.date = date
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    }
+}
+
+/// A field of `type: any`: whatever JSON the API sends.
+public enum GoogleJSONValue: Codable, Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([GoogleJSONValue])
+    case object([String: GoogleJSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([GoogleJSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: GoogleJSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+/// A body or response with no fields (`{}`).
+public struct Empty: Codable, Sendable, Hashable {
+    /// The empty value.
+    public init() {}
+}
