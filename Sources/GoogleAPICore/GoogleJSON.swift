@@ -1,53 +1,39 @@
 import FoundationEssentials
 
 /// An `int64` field: Google sends it as a JSON string ("123"); a number is accepted too.
-public struct GoogleInt64: Codable, Sendable, Hashable, ExpressibleByIntegerLiteral, CustomStringConvertible {
-    /// The value.
-    public var value: Int64
-    /// Wraps `value`.
-    public init(_ value: Int64) { self.value = value }
-    public init(integerLiteral value: Int64) { self.value = value }
-    public var description: String { String(value) }
-
-    public init(from decoder: any Decoder) throws {
-        value = try GoogleNumber.decode(from: decoder, as: Int64.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(String(value))
-    }
-}
-
+public typealias GoogleInt64 = GoogleInteger<Int64>
 /// A `uint64` field, sent as a JSON string like `int64`.
-public struct GoogleUInt64: Codable, Sendable, Hashable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+public typealias GoogleUInt64 = GoogleInteger<UInt64>
+
+/// A 64-bit integer that JSON carries as a string (JavaScript numbers cannot hold it exactly).
+public struct GoogleInteger<Value: FixedWidthInteger & Codable & Sendable>: Codable, Sendable, Hashable, CustomStringConvertible {
     /// The value.
-    public var value: UInt64
+    public var value: Value
     /// Wraps `value`.
-    public init(_ value: UInt64) { self.value = value }
-    public init(integerLiteral value: UInt64) { self.value = value }
+    public init(_ value: Value) { self.value = value }
     public var description: String { String(value) }
 
     public init(from decoder: any Decoder) throws {
-        value = try GoogleNumber.decode(from: decoder, as: UInt64.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(String(value))
-    }
-}
-
-/// Decodes an integer sent as a string or a number.
-enum GoogleNumber {
-    static func decode<Value: FixedWidthInteger & Decodable>(from decoder: any Decoder, as type: Value.Type) throws -> Value {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             guard let value = Value(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not a \(Value.self)")
             }
-            return value
+            self.value = value
+        } else {
+            value = try container.decode(Value.self)
         }
-        return try container.decode(Value.self)
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(String(value))
+    }
+}
+
+/// `int64` fields take literals (`size: 42`).
+extension GoogleInteger: ExpressibleByIntegerLiteral where Value == Int64 {
+    public init(integerLiteral value: Int64) { self.value = value }
 }
 
 /// A `format: byte` field: base64 in JSON (standard or URL-safe alphabet accepted).
