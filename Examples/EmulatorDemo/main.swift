@@ -119,6 +119,23 @@ if let info = await tls.info {
           + "client certificate \(info.clientCertificate?.subject ?? "not sent")")
 }
 await tls.close()
+
+// 8. What `gmtls doctor` says about this machine setup, against this same emulator.
+let gmtls = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gmtls").path
+if FileManager.default.isExecutableFile(atPath: gmtls) {
+    print("[8] gmtls doctor --service storage --cacert … --connect-to \(emulator.connectToArgument)")
+    let doctor = Process()
+    doctor.executableURL = URL(fileURLWithPath: gmtls)
+    doctor.arguments = ["doctor", "--service", "storage", "--cacert", emulator.files.caCertificate,
+                        "--connect-to", emulator.connectToArgument]
+    doctor.environment = emulator.files.environment.merging(["HOME": directory, "NO_GCE_CHECK": "true"]) { $1 }
+    let report = Pipe()
+    doctor.standardOutput = report
+    try doctor.run()
+    print(String(decoding: report.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    doctor.waitUntilExit()
+    guard doctor.terminationStatus == 0 else { fatalError("gmtls doctor found a problem") }
+}
 await client.shutdown()
 await credentials.shutdown()
 await emulator.shutdown()
