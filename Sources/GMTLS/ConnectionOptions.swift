@@ -9,7 +9,7 @@ struct ConnectionOptions {
     let explicitCertificate: ClientCertificateSource?
 
     init(_ arguments: Arguments) throws {
-        connectTo = try arguments.all("--connect-to").map { try ConnectTo(parsing: $0) }
+        connectTo = try arguments.all("--connect-to").map { try ConnectTo(parsing: $0) } + ConnectTo.fromEnvironment()
         trustRoots = arguments.value("--cacert").map { .system + .pemFile($0) } ?? .system
         switch (arguments.value("--cert"), arguments.value("--key")) {
         case (let cert?, let key?):

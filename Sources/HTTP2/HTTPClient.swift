@@ -14,7 +14,8 @@ public final class HTTPClient: Sendable {
     public struct Configuration: Sendable {
         /// TLS settings: trust roots, client identity. ALPN is forced to `h2`.
         public var tls: TLSConfiguration
-        /// Dial other addresses for some hosts, like curl's `--connect-to`.
+        /// Dial other addresses for some hosts, like curl's `--connect-to`; the rules of
+        /// `GMTLS_CONNECT_TO` are added after these.
         public var connectTo: [ConnectTo]
         /// Time allowed for TCP connect plus TLS handshake.
         public var connectTimeout: Duration
@@ -65,6 +66,7 @@ public final class HTTPClient: Sendable {
     /// Prepares the TLS context (loads trust roots and checks the identity); no connection yet.
     public init(configuration: Configuration = Configuration()) throws {
         var configuration = configuration
+        configuration.connectTo += try ConnectTo.fromEnvironment()
         configuration.tls.applicationProtocols = ["h2"]
         configuration.tls.requireApplicationProtocol = true
         configuration.maxConnectionsPerHost = max(1, configuration.maxConnectionsPerHost)

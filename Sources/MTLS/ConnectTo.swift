@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// Sends connections for one host and port to another address, like curl's `--connect-to`.
 ///
 /// SNI and certificate checks still use the original name: `storage.mtls.googleapis.com:443`
@@ -18,6 +20,21 @@ public struct ConnectTo: Sendable, Hashable, CustomStringConvertible {
         self.port = port
         self.targetHost = targetHost
         self.targetPort = targetPort
+    }
+
+    /// The variable whose rules every `HTTPClient` adds after its configured ones, so an
+    /// unchanged app can be pointed at a local emulator: curl's syntax, rules separated by commas
+    /// or spaces, e.g. `GMTLS_CONNECT_TO=::127.0.0.1:8443`.
+    public static let environmentVariable = "GMTLS_CONNECT_TO"
+
+    /// The rules in `GMTLS_CONNECT_TO` (none when unset); a bad rule is an error naming the variable.
+    public static func fromEnvironment(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws -> [ConnectTo] {
+        guard let value = variables[environmentVariable] else { return [] }
+        do {
+            return try value.split(whereSeparator: { $0 == "," || $0 == " " }).map { try ConnectTo(parsing: String($0)) }
+        } catch let error as TLSError {
+            throw TLSError(.invalidConfiguration, "\(environmentVariable): \(error.message)")
+        }
     }
 
     /// Parses curl's syntax `HOST1:PORT1:HOST2:PORT2`, each part optional; IPv6 in brackets.

@@ -1,4 +1,5 @@
 import CGnuTLS
+import FoundationEssentials
 
 /// The certificate authorities a server's chain must lead to.
 ///
@@ -14,7 +15,8 @@ public struct TrustRoots: Sendable, Hashable {
 
     let sources: [Source]
 
-    /// The operating system's store.
+    /// The operating system's store; like OpenSSL and curl, `SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// (directories separated by `:`) replace it when set.
     public static let system = TrustRoots(sources: [.system])
 
     /// Every certificate in a PEM bundle file.
@@ -42,6 +44,9 @@ public struct TrustRoots: Sendable, Hashable {
             let count: Int32
             let name: String
             switch source {
+            case .system where Self.environmentSources() != nil:
+                try TrustRoots(sources: Self.environmentSources()!).load(into: credentials)
+                continue
             case .system:
                 name = "the system trust store"
                 count = gnutls_certificate_set_x509_system_trust(credentials)
@@ -60,6 +65,14 @@ public struct TrustRoots: Sendable, Hashable {
                 throw TLSError(.malformedInput, "\(name) contains no PEM certificate")
             }
         }
+    }
+
+    /// What `SSL_CERT_FILE` and `SSL_CERT_DIR` name instead of the system store; nil when neither is set.
+    static func environmentSources(_ variables: [String: String] = ProcessInfo.processInfo.environment) -> [Source]? {
+        let file = variables["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : Source.pemFile($0) }
+        let directories = (variables["SSL_CERT_DIR"] ?? "").split(separator: ":").map { Source.directory(String($0)) }
+        let sources = (file.map { [$0] } ?? []) + directories
+        return sources.isEmpty ? nil : sources
     }
 
     /// Adds every certificate of a PEM bundle; returns how many, or a GnuTLS error.

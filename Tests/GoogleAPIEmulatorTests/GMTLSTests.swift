@@ -42,6 +42,17 @@ struct GMTLSTests {
         #expect((report["verdict"] as? String)?.hasPrefix("OK: mutual TLS works") == true)
     }
 
+    @Test("an unchanged command line reaches the emulator through GMTLS_CONNECT_TO and SSL_CERT_FILE alone")
+    func environmentOnly() async throws {
+        let emulator = try await start()
+        defer { Task { await emulator.shutdown() } }
+        let (status, text) = try await gmtls(["doctor", "--service", "pubsub"], emulator: emulator,
+                                             extra: ["GMTLS_CONNECT_TO": emulator.connectToArgument,
+                                                     "SSL_CERT_FILE": emulator.files.caCertificate])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("OK: mutual TLS works"))
+    }
+
     @Test("doctor without the emulator's CA explains the untrusted server and how to fix it")
     func doctorUntrusted() async throws {
         let emulator = try await start()
