@@ -75,12 +75,16 @@ public final class ClientCertificateSource: Sendable, CustomStringConvertible {
     /// workload files is retried (AIP-4118) before it is reported.
     /// Loading runs on a thread of its own: a provider command may take seconds, and must not hold
     /// a thread of the task pool meanwhile.
+    /// A load that fails while the files are being rewritten (they changed during the read) is
+    /// retried the same way.
     public func identity() async throws -> ClientIdentity {
         var attempt = 1
         while true {
+            let before = watchedFiles.map(ConfigFile.signature)
             do {
                 return try await BlockingWork.run("client certificate") { try self.current(keepPreviousOnMismatch: false) }
-            } catch let error as GoogleAuthError where error.code == .keyMismatch && attempt < mismatchRetry.attempts {
+            } catch let error as GoogleAuthError where attempt < mismatchRetry.attempts
+                        && (error.code == .keyMismatch || watchedFiles.map(ConfigFile.signature) != before) {
                 attempt += 1
                 try await Task.sleep(for: mismatchRetry.delay)
             }
