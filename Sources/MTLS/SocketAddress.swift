@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Synchronization
 
 /// A resolved IPv4 or IPv6 address with its port.
 struct SocketAddress: Sendable, CustomStringConvertible {
@@ -39,9 +40,13 @@ struct SocketAddress: Sendable, CustomStringConvertible {
         return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// Resolves `host` (a name or an IP literal) on a background thread, so no event loop blocks.
+    /// Resolves `host` (a name or an IP literal) on a thread of its own, so no event loop blocks;
+    /// names are remembered for `ResolverCache.shared.ttl`.
     static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
-        try await BlockingWork.run("resolve \(host)") { try resolveNow(host: host, port: port) }
+        if IPAddress(host) == nil, let cached = ResolverCache.shared.addresses(for: host, port: port) { return cached }
+        let addresses = try await BlockingWork.run("resolve \(host)") { try resolveNow(host: host, port: port) }
+        if IPAddress(host) == nil { ResolverCache.shared.store(addresses, for: host, port: port) }
+        return addresses
     }
 
     static func resolveNow(host: String, port: Int) throws -> [SocketAddress] {
@@ -64,6 +69,32 @@ struct SocketAddress: Sendable, CustomStringConvertible {
             addresses.append(SocketAddress(storage: storage, length: entry.pointee.ai_addrlen))
         }
         return addresses
+    }
+}
+
+/// Resolved names kept for a short time (getaddrinfo gives no TTL; 30 s is what browsers and
+/// curl's default DNS cache keep), so a burst of connections does not resolve again and again.
+final class ResolverCache: Sendable {
+    static let shared = ResolverCache(ttl: .seconds(30))
+
+    let ttl: Duration
+    private let entries = Mutex<[String: (expiry: ContinuousClock.Instant, addresses: [SocketAddress])]>([:])
+
+    init(ttl: Duration) { self.ttl = ttl }
+
+    func addresses(for host: String, port: Int) -> [SocketAddress]? {
+        entries.withLock { entries in
+            guard let entry = entries["\(host.lowercased()):\(port)"] else { return nil }
+            guard entry.expiry > .now else {
+                entries["\(host.lowercased()):\(port)"] = nil
+                return nil
+            }
+            return entry.addresses
+        }
+    }
+
+    func store(_ addresses: [SocketAddress], for host: String, port: Int) {
+        entries.withLock { $0["\(host.lowercased()):\(port)"] = (.now + ttl, addresses) }
     }
 }
 

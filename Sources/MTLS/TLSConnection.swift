@@ -135,40 +135,11 @@ public actor TLSConnection {
         }
     }
 
-    /// Tries each address in turn, giving each a fair share of the time left; leaves `fd` open.
+    /// Races the addresses (Happy Eyeballs); leaves the winner's descriptor in `fd`, registered.
     private func connectTCP(_ addresses: [SocketAddress], name: String, deadline: ContinuousClock.Instant) async throws -> SocketAddress {
-        var failures: [String] = []
-        var refusedOnly = true
-        for (index, address) in addresses.enumerated() {
-            let share = ContinuousClock.now.duration(to: deadline) / (addresses.count - index)
-            let code = try await connectTCP(to: address, until: .now + share)
-            if code == 0 { return address }
-            refusedOnly = refusedOnly && code == ECONNREFUSED
-            failures.append("\(address): \(code == ETIMEDOUT ? "timed out" : String(cString: strerror(code)))")
-        }
-        throw TLSError(refusedOnly && !failures.isEmpty ? .connectionRefused : .connectTimeout,
-                       "cannot connect to \(name): " + (failures.isEmpty ? "no address" : failures.joined(separator: "; ")))
-    }
-
-    /// One connect attempt: 0 on success (`fd` open and registered), else an errno (ETIMEDOUT for the deadline).
-    private func connectTCP(to address: SocketAddress, until deadline: ContinuousClock.Instant) async throws -> Int32 {
-        let attempt = TCPSocket.startConnect(to: address)
-        guard attempt.fd >= 0 else { return attempt.error }
-        adopt(attempt.fd)
-        var code: Int32 = 0
-        if !attempt.done {
-            do {
-                try await wait(.write, until: deadline, timeoutError: TLSError(.connectTimeout, "connect timed out"))
-                code = TCPSocket.connectResult(fd)
-            } catch let error as TLSError where error.code == .connectTimeout {
-                code = ETIMEDOUT
-            } catch {
-                closeSocket()
-                throw error
-            }
-        }
-        if code != 0 { closeSocket() }
-        return code
+        let (descriptor, address) = try await HappyEyeballs.connect(addresses, name: name, deadline: deadline, on: loop)
+        adopt(descriptor)
+        return address
     }
 
     private func adopt(_ descriptor: Int32) {

@@ -220,3 +220,16 @@ public extension TLSConnection {
         return String(decoding: response, as: UTF8.self)
     }
 }
+
+/// A loopback TCP listener that never accepts: connections wait in its backlog, and beyond it
+/// SYNs are dropped. Returns the descriptor (close it) and the port.
+public func silentListener(backlog: Int32) -> (Int32, Int) {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = loopback(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + getsockname(listener, $0, &length) }
+    }
+    listen(listener, backlog)
+    return (listener, Int(UInt16(bigEndian: address.sin_port)))
+}
