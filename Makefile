@@ -1,7 +1,7 @@
 # The two commands: `make demo` runs the main job, `make test` proves it.
 # Each installs the Debian packages it needs when they are missing (as root).
 
-BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev pkg-config
+BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev zlib1g-dev pkg-config
 PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl
 PYTHON_PACKAGES := h2 google-auth google-cloud-storage google-cloud-pubsub google-cloud-secret-manager
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm

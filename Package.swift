@@ -30,6 +30,11 @@ let package = Package(
             providers: [.apt(["libnghttp2-dev"])]
         ),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "MTLS",
             dependencies: ["CGnuTLS", "CLinux"],
@@ -37,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "HTTP2",
-            dependencies: ["MTLS", "CNGHTTP2"],
+            dependencies: ["MTLS", "CNGHTTP2", "CZlib"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -95,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTP2Tests",
-            dependencies: ["HTTP2", "MTLS", "TestSupport"],
+            dependencies: ["HTTP2", "MTLS", "TestSupport", "CZlib"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

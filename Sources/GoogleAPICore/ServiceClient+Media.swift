@@ -112,7 +112,9 @@ extension ServiceClient {
         var failures = 0
         while true {
             let received = writer.count
-            let headers: HTTPHeaders = received > 0 ? ["range": "bytes=\(received)-"] : [:]
+            // Media arrives as stored (no transcoding, so ranges and checksums hold).
+            var headers: HTTPHeaders = ["accept-encoding": "identity"]
+            if received > 0 { headers.add(name: "range", value: "bytes=\(received)-") }
             do {
                 _ = try await send(Exchange(method: httpMethod, url: url, headers: headers)) { response in
                     let total = response.headers.first(name: "content-length").flatMap(Int.init).map { $0 + received }

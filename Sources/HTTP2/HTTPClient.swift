@@ -31,6 +31,13 @@ public final class HTTPClient: Sendable {
         public var pingTimeout: Duration
         /// Where connection (debug) and stream (trace) events go; silent by default.
         public var logger: ClientLogger
+        /// Responses are asked for gzip (`accept-encoding`) and inflated as they are read, up to
+        /// this many bytes (a guard against decompression bombs); nil turns it off. A request that
+        /// sets its own `accept-encoding` (media downloads send `identity`) is left alone.
+        public var decompressionLimit: Int?
+        /// Redirects followed for GET and HEAD (301, 302, 303, 307, 308), never to plain http;
+        /// `authorization` is dropped when one leads to another host. 0 turns them off.
+        public var redirectLimit: Int
 
         /// Safe defaults: system trust, no client identity, 10 s to connect, 8 connections per host,
         /// 60 s idle timeout, the process-wide loops.
@@ -46,6 +53,8 @@ public final class HTTPClient: Sendable {
             self.pingInterval = nil
             self.pingTimeout = .seconds(20)
             self.logger = .silent
+            self.redirectLimit = 10
+            self.decompressionLimit = 64 << 20
         }
     }
 
@@ -75,11 +84,32 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends `request` and returns once the response head arrived; `timeout` bounds the whole
-    /// exchange, body included. Cancelling the task resets the stream.
+    /// exchange, body and redirects included. Cancelling the task resets the stream.
     public func execute(_ request: HTTPRequest, timeout: Duration = .seconds(30)) async throws -> HTTPResponse {
+        let deadline = ContinuousClock.now + timeout
+        var request = request
+        let inflating = configuration.decompressionLimit != nil && request.headers.first(name: "accept-encoding") == nil
+        if inflating { request.headers.add(name: "accept-encoding", value: "gzip, deflate") }
+        var hops = 0
+        while true {
+            let response = try await send(request, deadline: deadline)
+            guard let next = try Redirect.next(after: request, response: response, limit: configuration.redirectLimit) else {
+                return inflating ? response.inflated(limit: configuration.decompressionLimit ?? 0) : response
+            }
+            hops += 1
+            guard hops <= configuration.redirectLimit else {
+                throw HTTPClientError(.tooManyRedirects, "more than \(configuration.redirectLimit) redirects, the last to \(next.url)")
+            }
+            configuration.logger.log(.debug, "following a redirect", ["status": "\(response.status)", "location": next.url])
+            _ = try? await response.body.collect(upTo: 1 << 20)   // read the redirect's own small body, freeing the stream
+            request = next
+        }
+    }
+
+    /// One request, without following redirects; refused streams are retried.
+    private func send(_ request: HTTPRequest, deadline: ContinuousClock.Instant) async throws -> HTTPResponse {
         let target = try request.target()
         let start = ContinuousClock.now
-        let deadline = start + timeout
         var attempt = 0
         while true {
             attempt += 1

@@ -25,6 +25,12 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let bodyTooLarge = Code("bodyTooLarge")
         /// The client was shut down.
         public static let shutdown = Code("shutdown")
+        /// Redirects went on beyond `Configuration.redirectLimit`.
+        public static let tooManyRedirects = Code("tooManyRedirects")
+        /// A redirect pointed at plain http (or another scheme): never followed.
+        public static let insecureRedirect = Code("insecureRedirect")
+        /// A compressed body inflated beyond `Configuration.decompressionLimit`, or was corrupt.
+        public static let decompressionFailed = Code("decompressionFailed")
     }
 
     /// What kind of failure this is.

@@ -14,16 +14,30 @@ public struct HTTPResponse: Sendable {
     public struct Body: AsyncSequence, Sendable {
         public typealias Element = [UInt8]
 
-        enum Storage: Sendable {
+        indirect enum Storage: Sendable {
             /// The body had fully arrived with the head: nothing more to ask the connection.
             case complete([UInt8], trailers: HTTPHeaders?)
             /// The body streams from the connection as it is read.
             case streaming(StreamLease)
+            /// A gzip or deflate body, inflated as it is read, up to `limit` bytes.
+            case inflating(Body, limit: Int)
         }
         let storage: Storage
 
         public struct AsyncIterator: AsyncIteratorProtocol {
             var storage: Storage?
+            /// For `.inflating`: the compressed body's iterator and the decompressor (a class: the
+            /// iterator cannot hold another iterator of its own type by value).
+            private let inflating: InflatingSource?
+
+            init(storage: Storage) {
+                if case .inflating(let body, let limit) = storage {
+                    inflating = InflatingSource(body.makeAsyncIterator(), limit: limit)
+                } else {
+                    inflating = nil
+                }
+                self.storage = storage
+            }
 
             public mutating func next() async throws -> [UInt8]? {
                 switch storage {
@@ -32,6 +46,8 @@ public struct HTTPResponse: Sendable {
                     return body.isEmpty ? nil : body
                 case .streaming(let lease):
                     return try await lease.connection.nextBody(lease.id)
+                case .inflating:
+                    return try await inflating?.next()
                 case nil:
                     return nil
                 }
@@ -57,8 +73,43 @@ public struct HTTPResponse: Sendable {
             switch storage {
             case .complete(_, let trailers): trailers
             case .streaming(let lease): await lease.connection.trailers(lease.id)
+            case .inflating(let body, _): await body.trailers()
             }
         }
+    }
+}
+
+/// A compressed body being read and inflated.
+final class InflatingSource {
+    private var iterator: HTTPResponse.Body.AsyncIterator
+    private let inflater: Inflater?
+
+    init(_ iterator: HTTPResponse.Body.AsyncIterator, limit: Int) {
+        self.iterator = iterator
+        inflater = try? Inflater(limit: limit)
+    }
+
+    /// The next inflated bytes; nil at the end.
+    func next() async throws -> [UInt8]? {
+        guard let inflater else { throw HTTPClientError(.decompressionFailed, "zlib could not start a decompressor") }
+        while let compressed = try await iterator.next() {
+            let output = try inflater.inflate(compressed)
+            if !output.isEmpty { return output }
+        }
+        return nil
+    }
+}
+
+extension HTTPResponse {
+    /// The response with a gzip/deflate body inflated as it is read (and the encoding headers
+    /// removed); others unchanged.
+    func inflated(limit: Int) -> HTTPResponse {
+        let encoding = headers.first(name: "content-encoding")?.lowercased() ?? ""
+        guard encoding == "gzip" || encoding == "deflate" || encoding == "x-gzip" else { return self }
+        var headers = headers
+        headers.remove(name: "content-encoding")
+        headers.remove(name: "content-length")
+        return HTTPResponse(status: status, headers: headers, body: Body(storage: .inflating(body, limit: limit)), metrics: metrics)
     }
 }
 

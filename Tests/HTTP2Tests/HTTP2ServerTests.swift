@@ -11,15 +11,11 @@ struct HTTP2ServerTests {
 
     func server(_ policy: TLSServerConfiguration.ClientCertificatePolicy = .request,
                 handler: @escaping HTTP2Server.Handler) async throws -> HTTP2Server {
-        let identity = try ClientIdentity.pemFiles(certificate: pki.path("server.pem"), privateKey: pki.path("server.key"))
-        return try await HTTP2Server.start(tls: TLSServerConfiguration(identity: identity, clientTrustRoots: pki.trustRoots,
-                                                                       clientCertificates: policy), handler: handler)
+        try await LocalServer.start(policy, handler: handler)
     }
 
     func client(for server: HTTP2Server, identity: ClientIdentity?) throws -> HTTPClient {
-        try HTTPClient(configuration: .init(tls: pki.configuration(identity: identity),
-                                            connectTo: [ConnectTo(host: nil, port: nil, targetHost: "127.0.0.1",
-                                                                  targetPort: server.port)]))
+        try LocalServer.client(for: server, identity: identity)
     }
 
     @Test("requests reach the handler with method, path, headers, body and the verified client certificate")
