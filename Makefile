@@ -2,7 +2,7 @@
 # Each installs the Debian packages it needs when they are missing (as root).
 
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev zlib1g-dev pkg-config
-PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl
+PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl tinyproxy
 PYTHON_PACKAGES := h2 google-auth google-cloud-storage google-cloud-pubsub google-cloud-secret-manager
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 

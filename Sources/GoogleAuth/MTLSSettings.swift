@@ -1,3 +1,5 @@
+import MTLS
+
 /// What the environment says about client certificates, mTLS endpoints and the universe domain,
 /// read and checked once. Every invalid value is an error naming the variable, the value and what
 /// is accepted: security-relevant settings never fall back silently.
@@ -82,14 +84,5 @@ public struct MTLSSettings: Sendable, Hashable {
         }
         if let environmentUniverse { return (environmentUniverse, "GOOGLE_CLOUD_UNIVERSE_DOMAIN") }
         return (Self.defaultUniverse, "the default")
-    }
-}
-
-extension String {
-    var trimmed: String {
-        var view = Substring(self)
-        while let first = view.first, first.isWhitespace { view.removeFirst() }
-        while let last = view.last, last.isWhitespace { view.removeLast() }
-        return String(view)
     }
 }

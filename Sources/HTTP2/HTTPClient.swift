@@ -31,6 +31,9 @@ public final class HTTPClient: Sendable {
         public var pingTimeout: Duration
         /// Where connection (debug) and stream (trace) events go; silent by default.
         public var logger: ClientLogger
+        /// The proxy for connections; nil (the default) takes it from `HTTPS_PROXY` / `https_proxy`
+        /// / `ALL_PROXY` with `NO_PROXY`, as curl does. The client certificate goes end to end, never to the proxy.
+        public var proxy: ProxySettings?
         /// Responses are asked for gzip (`accept-encoding`) and inflated as they are read, up to
         /// this many bytes (a guard against decompression bombs); nil turns it off. A request that
         /// sets its own `accept-encoding` (media downloads send `identity`) is left alone.
@@ -76,6 +79,7 @@ public final class HTTPClient: Sendable {
     public init(configuration: Configuration = Configuration()) throws {
         var configuration = configuration
         configuration.connectTo += try ConnectTo.fromEnvironment()
+        if configuration.proxy == nil { configuration.proxy = try ProxySettings.fromEnvironment() }
         configuration.tls.applicationProtocols = ["h2"]
         configuration.tls.requireApplicationProtocol = true
         configuration.maxConnectionsPerHost = max(1, configuration.maxConnectionsPerHost)
@@ -219,6 +223,7 @@ public final class HTTPClient: Sendable {
     private func connect(_ target: HTTPRequest.Target) async throws -> HTTP2Connection {
         let tls = try await TLSConnection.connect(host: target.host, port: target.port, context: context,
                                                   connectTo: configuration.connectTo,
+                                                  proxy: configuration.proxy ?? ProxySettings(proxy: nil),
                                                   timeout: configuration.connectTimeout, on: configuration.eventLoopGroup.next())
         let keepAlive = configuration.pingInterval.map {
             HTTP2Connection.KeepAlive(interval: $0, timeout: configuration.pingTimeout)

@@ -46,19 +46,24 @@ public actor TLSConnection {
     /// Connects to `host:port` and completes the TLS handshake within `timeout`.
     ///
     /// `connectTo` rules change only the address dialled; SNI and verification keep `host` (or
-    /// `configuration.serverName`). Errors say which step failed: resolution, TCP, TLS, ALPN.
+    /// `configuration.serverName`). Through a `proxy` (unless its NO_PROXY list exempts the host)
+    /// the TCP connection is a tunnel and TLS runs end to end inside it. Errors say which step
+    /// failed: resolution, TCP, proxy, TLS, ALPN.
     public static func connect(host: String, port: Int, context: TLSContext, connectTo: [ConnectTo] = [],
-                               timeout: Duration = .seconds(10), on loop: EventLoop = .shared) async throws -> TLSConnection {
+                               proxy: ProxySettings = ProxySettings(proxy: nil), timeout: Duration = .seconds(10),
+                               on loop: EventLoop = .shared) async throws -> TLSConnection {
         let connection = TLSConnection(loop: loop, context: context)
-        try await connection.establish(host: host, port: port, connectTo: connectTo, deadline: .now + timeout)
+        try await connection.establish(host: host, port: port, connectTo: connectTo, proxy: proxy.proxy(for: host, port: port),
+                                       deadline: .now + timeout)
         return connection
     }
 
     /// `connect` with a configuration of its own (loads the trust roots each time: prefer a shared context).
     public static func connect(host: String, port: Int, configuration: TLSConfiguration, connectTo: [ConnectTo] = [],
-                               timeout: Duration = .seconds(10), on loop: EventLoop = .shared) async throws -> TLSConnection {
+                               proxy: ProxySettings = ProxySettings(proxy: nil), timeout: Duration = .seconds(10),
+                               on loop: EventLoop = .shared) async throws -> TLSConnection {
         try await connect(host: host, port: port, context: TLSContext(configuration: configuration),
-                          connectTo: connectTo, timeout: timeout, on: loop)
+                          connectTo: connectTo, proxy: proxy, timeout: timeout, on: loop)
     }
 
     deinit {
@@ -70,19 +75,33 @@ public actor TLSConnection {
 
     // MARK: establishing
 
-    private func establish(host: String, port: Int, connectTo: [ConnectTo], deadline: ContinuousClock.Instant) async throws {
+    private func establish(host: String, port: Int, connectTo: [ConnectTo], proxy: Proxy?,
+                           deadline: ContinuousClock.Instant) async throws {
         let target = ConnectTo.target(for: host, port: port, rules: connectTo)
         let start = ContinuousClock.now
-        let addresses = try await SocketAddress.resolve(host: target.host, port: target.port)
-        try await establish(host: host, port: port, addresses: addresses, dialling: "\(target.host):\(target.port)",
-                            deadline: deadline, resolution: ContinuousClock.now - start)
+        let dialled = proxy.map { ($0.host, $0.port) } ?? (target.host, target.port)
+        let addresses = try await SocketAddress.resolve(host: dialled.0, port: dialled.1)
+        try await establish(host: host, port: port, addresses: addresses,
+                            dialling: proxy.map { "the proxy \($0)" } ?? "\(target.host):\(target.port)",
+                            tunnel: proxy.map { ($0, target.host, target.port) }, deadline: deadline,
+                            resolution: ContinuousClock.now - start)
     }
 
     /// Connects to `addresses` in turn, then runs the handshake for `host`.
     func establish(host: String, port: Int, addresses: [SocketAddress], dialling name: String,
+                   tunnel: (proxy: Proxy, host: String, port: Int)? = nil,
                    deadline: ContinuousClock.Instant, resolution: Duration = .zero) async throws {
         let connectStart = ContinuousClock.now
         let address = try await connectTCP(addresses, name: name, deadline: deadline)
+        if let tunnel {
+            do {
+                try await ProxyTunnel(proxy: tunnel.proxy, host: tunnel.host, port: tunnel.port)
+                    .open(write: { try await self.rawWrite($0, deadline: deadline) }, read: { try await self.rawRead(deadline: deadline) })
+            } catch {
+                close(reason: error)
+                throw error
+            }
+        }
         let handshakeStart = ContinuousClock.now
         guard let context else { preconditionFailure("a client connection needs a TLSContext") }
         let serverName = context.configuration.serverName ?? host
@@ -146,6 +165,34 @@ public actor TLSConnection {
         fd = descriptor
         loop.register(descriptor, for: .once) { [weak self] events in
             self?.assumeIsolated { $0.socketReady(events) }
+        }
+    }
+
+    // MARK: plaintext before TLS (proxy handshakes)
+
+    /// Writes `bytes` to the socket as they are, before any TLS session exists.
+    private func rawWrite(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 { offset += sent; continue }
+            guard sent < 0, errno == EAGAIN || errno == EINTR else {
+                throw TLSError(.proxyFailed, "the proxy closed the connection: \(String(cString: strerror(errno)))")
+            }
+            try await wait(.write, until: deadline, timeoutError: TLSError(.connectTimeout, "the proxy did not take the request in time"))
+        }
+    }
+
+    /// Reads what the socket has (at least one byte), before any TLS session exists.
+    private func rawRead(deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 { return Array(buffer.prefix(count)) }
+            guard count < 0, errno == EAGAIN || errno == EINTR else {
+                throw TLSError(.proxyFailed, "the proxy closed the connection before the tunnel was open")
+            }
+            try await wait(.read, until: deadline, timeoutError: TLSError(.connectTimeout, "the proxy did not answer in time"))
         }
     }
 

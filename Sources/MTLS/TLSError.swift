@@ -53,6 +53,10 @@ public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let connectionClosed = Code("connectionClosed")
         /// A socket or TLS record error after the handshake.
         public static let ioError = Code("ioError")
+        /// The proxy wants (other) credentials: HTTP 407, or SOCKS5 authentication refused.
+        public static let proxyAuthenticationRequired = Code("proxyAuthenticationRequired")
+        /// The proxy refused or failed to open the tunnel (an HTTP status other than 200, a SOCKS5 error).
+        public static let proxyFailed = Code("proxyFailed")
         /// The configuration itself is invalid (for example a bad `connectTo` rule).
         public static let invalidConfiguration = Code("invalidConfiguration")
     }

@@ -5,7 +5,7 @@ import MTLS
 public final class PeerProcess: Sendable {
     public let port: Int
     private let process: Process
-    private let logPath: String
+    let logPath: String
 
     private init(port: Int, process: Process, logPath: String) {
         self.port = port
