@@ -6,7 +6,7 @@ PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl tinyproxy
 PYTHON_PACKAGES := h2 google-auth google-cloud-storage google-cloud-pubsub google-cloud-secret-manager
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 
-.PHONY: all build demo test deps peers check-dependencies clean
+.PHONY: all build demo test deps peers check-dependencies clean generate
 
 all: build
 
@@ -38,6 +38,10 @@ test: peers check-dependencies
 	@# event loops for seconds and make the timing assertions (deadlines, timeouts) meaningless.
 	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 swift test
 	$(MAKE) --no-print-directory demo
+
+## generate: regenerate the typed API modules from Discovery documents (API=name:version for one more).
+generate: deps
+	@scripts/generate.sh $(API)
 
 clean:
 	swift package clean

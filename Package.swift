@@ -12,6 +12,14 @@ let package = Package(
         .library(name: "GoogleAuth", targets: ["GoogleAuth"]),
         .library(name: "GoogleAPICore", targets: ["GoogleAPICore"]),
         .library(name: "GoogleAPIEmulator", targets: ["GoogleAPIEmulator"]),
+        .library(name: "GoogleStorage", targets: ["GoogleStorage"]),
+        .library(name: "GooglePubsub", targets: ["GooglePubsub"]),
+        .library(name: "GoogleSecretmanager", targets: ["GoogleSecretmanager"]),
+        .library(name: "GoogleCloudkms", targets: ["GoogleCloudkms"]),
+        .library(name: "GoogleIamcredentials", targets: ["GoogleIamcredentials"]),
+        .library(name: "GoogleCloudresourcemanager", targets: ["GoogleCloudresourcemanager"]),
+        .library(name: "GoogleLogging", targets: ["GoogleLogging"]),
+        .executable(name: "GoogleAPIGenerator", targets: ["GoogleAPIGenerator"]),
         .executable(name: "emulator", targets: ["Emulator"]),
         .executable(name: "gmtls", targets: ["GMTLS"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
@@ -53,6 +61,58 @@ let package = Package(
         .target(
             name: "GoogleAPICore",
             dependencies: ["GoogleAuth", "HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // Generated from Discovery documents by GoogleAPIGenerator (scripts/generate.sh): one module per API.
+        .target(
+            name: "GoogleStorage",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GooglePubsub",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleSecretmanager",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleCloudkms",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleIamcredentials",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleCloudresourcemanager",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleLogging",
+            dependencies: ["GoogleAPICore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "GoogleAPIGenerator",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleAPIGeneratorWidgetsFixture",
+            dependencies: ["GoogleAPICore"],
+            path: "Tests/GoogleAPIGeneratorTests/Fixtures/Golden/GoogleWidgets",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "GoogleAPIGeneratorTinyFixture",
+            dependencies: ["GoogleAPICore"],
+            path: "Tests/GoogleAPIGeneratorTests/Fixtures/Golden/TinyAPI",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -101,6 +161,12 @@ let package = Package(
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", "MTLS", "TestSupport", "CZlib"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "GoogleAPIGeneratorTests",
+            dependencies: ["GoogleAPIGenerator", "GoogleAPIGeneratorWidgetsFixture", "GoogleAPIGeneratorTinyFixture", "GoogleAPICore"],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
