@@ -164,6 +164,12 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
+            name: "GeneratedClientsTests",
+            dependencies: ["GoogleStorage", "GooglePubsub", "GoogleSecretmanager", "GoogleAPICore", "GoogleAPIEmulator",
+                           "GoogleAuth", "MTLS", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
             name: "GoogleAPIGeneratorTests",
             dependencies: ["GoogleAPIGenerator", "GoogleAPIGeneratorWidgetsFixture", "GoogleAPIGeneratorTinyFixture", "GoogleAPICore"],
             exclude: ["Fixtures"],

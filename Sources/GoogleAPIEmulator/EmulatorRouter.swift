@@ -87,8 +87,10 @@ final class EmulatorRouter: Sendable {
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name] = headers[name].map { $0 + ", " + value } ?? value }
         headers["host"] = request.authority
-        return APIRequest(method: request.method, path: components?.percentEncodedPath ?? request.path, query: query,
-                          headers: headers, body: request.body)
+        // Storage's Discovery document names `/resumable/upload/...` for resumable uploads: the same endpoint.
+        var path = components?.percentEncodedPath ?? request.path
+        if path.hasPrefix("/resumable/upload/") { path.removeFirst("/resumable".count) }
+        return APIRequest(method: request.method, path: path, query: query, headers: headers, body: request.body)
     }
 
     /// An `application/x-www-form-urlencoded` body.
