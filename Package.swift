@@ -24,6 +24,13 @@ let package = Package(
         .executable(name: "gmtls", targets: ["GMTLS"]),
         .executable(name: "tls-handshake", targets: ["TLSHandshake"]),
         .executable(name: "emulator-demo", targets: ["EmulatorDemo"]),
+        .executable(name: "storage-example", targets: ["StorageExample"]),
+        .executable(name: "pubsub-example", targets: ["PubSubExample"]),
+        .executable(name: "secret-example", targets: ["SecretExample"]),
+        .executable(name: "kms-example", targets: ["KMSExample"]),
+        .executable(name: "projects-example", targets: ["ProjectsExample"]),
+        .executable(name: "logging-example", targets: ["LoggingExample"]),
+        .executable(name: "token-example", targets: ["TokenExample"]),
         .executable(name: "h2bench", targets: ["H2Bench"]),
     ],
     targets: [
@@ -136,6 +143,48 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "StorageExample",
+            dependencies: ["GoogleStorage", "GoogleAPICore"],
+            path: "Examples/StorageExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "PubSubExample",
+            dependencies: ["GooglePubsub", "GoogleAPICore"],
+            path: "Examples/PubSubExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "SecretExample",
+            dependencies: ["GoogleSecretmanager", "GoogleAPICore"],
+            path: "Examples/SecretExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "KMSExample",
+            dependencies: ["GoogleCloudkms", "GoogleAPICore"],
+            path: "Examples/KMSExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "ProjectsExample",
+            dependencies: ["GoogleCloudresourcemanager", "GoogleAPICore"],
+            path: "Examples/ProjectsExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "LoggingExample",
+            dependencies: ["GoogleLogging", "GoogleAPICore"],
+            path: "Examples/LoggingExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "TokenExample",
+            dependencies: ["GoogleIamcredentials", "GoogleAPICore"],
+            path: "Examples/TokenExample",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "EmulatorDemo",
             dependencies: ["GoogleAPIEmulator", "GoogleAuth", "HTTP2", "MTLS"],
             path: "Examples/EmulatorDemo",
@@ -165,7 +214,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GeneratedClientsTests",
-            dependencies: ["GoogleStorage", "GooglePubsub", "GoogleSecretmanager", "GoogleAPICore", "GoogleAPIEmulator",
+            dependencies: ["GoogleStorage", "GooglePubsub", "GoogleSecretmanager", "GoogleCloudkms", "GoogleIamcredentials",
+                           "GoogleCloudresourcemanager", "GoogleLogging", "GoogleAPICore", "GoogleAPIEmulator",
                            "GoogleAuth", "MTLS", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -18,12 +18,10 @@ do {
     // Written straight to the descriptor (print would sit in stdio's buffer when stdout is a file).
     FileHandle.standardOutput.write(Data("""
     Google API emulator on 127.0.0.1:\(emulator.port), files in \(files.directory)
-    Point an app at it:
-      export GOOGLE_API_CERTIFICATE_CONFIG=\(files.certificateConfig)
-      export GOOGLE_APPLICATION_CREDENTIALS=\(files.serviceAccount)
-    and dial every *.googleapis.com name at 127.0.0.1:\(emulator.port) trusting \(files.caCertificate), e.g.
-      gmtls request --cacert \(files.caCertificate) --connect-to \(emulator.connectToArgument) \\
-        https://secretmanager.mtls.googleapis.com/v1/projects/emulator-project/secrets
+    Point an unchanged app (or gmtls) at it:
+      source \(files.directory)/env.sh
+    which sets \(emulator.environment.keys.sorted().joined(separator: ", ")), e.g.
+      gmtls request https://secretmanager.mtls.googleapis.com/v1/projects/\(emulator.projectID)/secrets
     \(emulator.metadataHost.map { "Metadata server: export GCE_METADATA_HOST=\($0)\n" } ?? "")
     """.utf8))
     while true { try await Task.sleep(for: .seconds(3600)) }

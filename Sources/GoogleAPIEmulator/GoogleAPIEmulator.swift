@@ -3,7 +3,9 @@ import HTTP2
 import MTLS
 
 /// A local emulator of Google APIs over mutual TLS and HTTP/2: Cloud Storage, Pub/Sub and Secret
-/// Manager in memory, OAuth2 and STS token endpoints, an optional metadata server, fault injection.
+/// Manager in memory, stand-ins for Cloud KMS encrypt/decrypt, IAM Credentials generateAccessToken,
+/// Resource Manager project reads and Logging writes, OAuth2 and STS token endpoints, an optional
+/// metadata server, fault injection.
 ///
 /// It answers for `*.googleapis.com` and `*.mtls.googleapis.com` names on one loopback port; reach
 /// it with `connectTo` (every name, that port), trusting `files.caCertificate`. On an mTLS name a
@@ -42,6 +44,8 @@ public final class GoogleAPIEmulator: Sendable {
 
     /// The files it wrote: CA, client certificate and key, certificate config, service account.
     public let files: EmulatorFiles
+    /// The project its service account and resources belong to.
+    public let projectID: String
     private let server: HTTP2Server
     private let metadata: EmulatorMetadataServer?
 
@@ -57,8 +61,17 @@ public final class GoogleAPIEmulator: Sendable {
     /// The same rule in curl's `--connect-to` syntax: `::127.0.0.1:PORT`.
     public var connectToArgument: String { "::127.0.0.1:\(port)" }
 
-    private init(files: EmulatorFiles, server: HTTP2Server, metadata: EmulatorMetadataServer?) {
+    /// Every variable an unchanged app needs to use the emulator: the certificate config, the
+    /// service-account key, `GMTLS_CONNECT_TO`, `SSL_CERT_FILE` (the emulator's CA) and the project.
+    /// `start` also writes them to `env.sh` in the directory, for `source`.
+    public var environment: [String: String] {
+        files.environment.merging(["GMTLS_CONNECT_TO": connectToArgument, "SSL_CERT_FILE": files.caCertificate,
+                                   "GOOGLE_CLOUD_PROJECT": projectID]) { $1 }
+    }
+
+    private init(files: EmulatorFiles, projectID: String, server: HTTP2Server, metadata: EmulatorMetadataServer?) {
         self.files = files
+        self.projectID = projectID
         self.server = server
         self.metadata = metadata
     }
@@ -73,12 +86,17 @@ public final class GoogleAPIEmulator: Sendable {
                                  lifetime: configuration.tokenLifetime)
         let router = EmulatorRouter(tokens: tokens, services: [
             "storage": StorageService(), "pubsub": PubSubService(), "secretmanager": SecretManagerService(),
+            "cloudkms": CloudKMSService(), "iamcredentials": IAMCredentialsService { tokens.issue(lifetime: $0) },
+            "cloudresourcemanager": ResourceManagerService(projectID: configuration.projectID), "logging": LoggingService(),
         ], faults: FaultInjector(rules: configuration.faults))
         let server = try await HTTP2Server.start(host: configuration.host, port: configuration.port,
                                                  tls: try pki.serverConfiguration()) { await router.handle($0) }
         let metadata = configuration.metadataServer
             ? try EmulatorMetadataServer(tokens: tokens, projectID: configuration.projectID) : nil
-        return GoogleAPIEmulator(files: pki.files, server: server, metadata: metadata)
+        let emulator = GoogleAPIEmulator(files: pki.files, projectID: configuration.projectID, server: server, metadata: metadata)
+        let script = emulator.environment.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
+        try Data((script + "\n").utf8).write(to: URL(fileURLWithPath: pki.files.directory + "/env.sh"))
+        return emulator
     }
 
     /// Stops serving and closes every connection.

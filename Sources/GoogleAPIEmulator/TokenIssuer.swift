@@ -66,6 +66,11 @@ final class TokenIssuer: Sendable {
         return response
     }
 
+    /// A token (as IAM Credentials mints it) valid for `lifetime`.
+    func issue(lifetime: Duration) -> (token: String, expiry: Date) {
+        (newToken(lifetime: lifetime), Date() + Double(lifetime.components.seconds))
+    }
+
     /// The metadata server's answer for the default service account's token.
     func metadataToken() -> String {
         String(decoding: grant().body, as: UTF8.self)
@@ -76,9 +81,9 @@ final class TokenIssuer: Sendable {
                                "expires_in": .integer(Int(lifetime.components.seconds))] as JSONLiteral)
     }
 
-    private func newToken() -> String {
+    private func newToken(lifetime: Duration? = nil) -> String {
         let token = "ya29.emulator-" + (0..<3).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-        issued.withLock { $0[token] = .now + lifetime }
+        issued.withLock { $0[token] = .now + (lifetime ?? self.lifetime) }
         return token
     }
 
