@@ -7,11 +7,11 @@ import MTLS
 /// A read pump feeds what TLS decrypts to nghttp2; a write pump batches nghttp2's frames into
 /// large TLS writes. Response bodies are buffered per stream up to the stream window, and the
 /// window reopens only as the caller reads, so a slow reader slows the server instead of growing memory.
-actor HTTP2Connection {
+actor HTTP2Connection: PooledConnection {
     nonisolated let loop: EventLoop
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
-    let tls: TLSConnection
+    nonisolated let tls: TLSConnection
     let authority: String
     private let session: NGHTTP2Session
     private var writing = false
@@ -108,18 +108,9 @@ actor HTTP2Connection {
 
     // MARK: requests
 
-    /// What `send` hands back: the head, and the whole body when it had already arrived
-    /// (then the stream is finished and nothing more is read from the connection).
-    struct Delivery: Sendable {
-        let id: Int32
-        let head: HTTP2Stream.Head
-        let completeBody: [UInt8]?
-        let trailers: HTTPHeaders?
-    }
-
     /// Sends a request and waits for the response head; the rest of the body is read through `nextBody`.
     func send(_ request: HTTPRequest, target: HTTPRequest.Target, deadline: ContinuousClock.Instant,
-              reserved: Bool = false) async throws -> Delivery {
+              reserved: Bool = false) async throws -> ResponseDelivery {
         if !reserved { try await acquireSlot() }
         let stream = HTTP2Stream(authority: authority)
         let id = try submit(request, target: target, stream: stream)
@@ -135,13 +126,13 @@ actor HTTP2Connection {
             try await waitForHead(id)
             guard let head = stream.head else { throw stream.failure ?? CancellationError() }
             guard stream.ended, stream.failure == nil, let body = try stream.takeBody() else {
-                return Delivery(id: id, head: head, completeBody: nil, trailers: nil)
+                return ResponseDelivery(id: id, head: head, completeBody: nil, trailers: nil)
             }
             let trailers = stream.trailers
             session.consume(id, body.count)
             remove(id)
             scheduleWrite()
-            return Delivery(id: id, head: head, completeBody: body, trailers: trailers)
+            return ResponseDelivery(id: id, head: head, completeBody: body, trailers: trailers)
         } catch {
             abandon(id)
             throw error

@@ -31,6 +31,9 @@ public final class HTTPClient: Sendable {
         public var pingTimeout: Duration
         /// Where connection (debug) and stream (trace) events go; silent by default.
         public var logger: ClientLogger
+        /// Whether a server that does not offer `h2` (by ALPN, or offering no ALPN) is spoken to in
+        /// HTTP/1.1 (the default); false refuses such servers with `noApplicationProtocol`.
+        public var allowHTTP1: Bool
         /// The proxy for connections; nil (the default) takes it from `HTTPS_PROXY` / `https_proxy`
         /// / `ALL_PROXY` with `NO_PROXY`, as curl does. The client certificate goes end to end, never to the proxy.
         public var proxy: ProxySettings?
@@ -57,6 +60,7 @@ public final class HTTPClient: Sendable {
             self.pingTimeout = .seconds(20)
             self.logger = .silent
             self.redirectLimit = 10
+            self.allowHTTP1 = true
             self.decompressionLimit = 64 << 20
         }
     }
@@ -67,12 +71,12 @@ public final class HTTPClient: Sendable {
 
     /// A host's connections: those ready for new streams, and the one being established.
     private struct HostPool {
-        var ready: [HTTP2Connection] = []
-        var connecting: Task<HTTP2Connection, any Error>?
+        var ready: [any PooledConnection] = []
+        var connecting: Task<any PooledConnection, any Error>?
     }
     private let pools = Mutex<[HTTPRequest.Target.Key: HostPool]>([:])
     /// Connections no longer handed out that still finish their streams; closed on shutdown.
-    private let draining = Mutex<[ObjectIdentifier: HTTP2Connection]>([:])
+    private let draining = Mutex<[ObjectIdentifier: any PooledConnection]>([:])
     private let isShutDown = Atomic<Bool>(false)
 
     /// Prepares the TLS context (loads trust roots and checks the identity); no connection yet.
@@ -80,8 +84,9 @@ public final class HTTPClient: Sendable {
         var configuration = configuration
         configuration.connectTo += try ConnectTo.fromEnvironment()
         if configuration.proxy == nil { configuration.proxy = try ProxySettings.fromEnvironment() }
-        configuration.tls.applicationProtocols = ["h2"]
-        configuration.tls.requireApplicationProtocol = true
+        // h2 first; http/1.1 too unless forbidden (then a server without h2 fails the handshake check).
+        configuration.tls.applicationProtocols = configuration.allowHTTP1 ? ["h2", "http/1.1"] : ["h2"]
+        configuration.tls.requireApplicationProtocol = !configuration.allowHTTP1
         configuration.maxConnectionsPerHost = max(1, configuration.maxConnectionsPerHost)
         self.configuration = configuration
         context = try TLSContext(configuration: configuration.tls)
@@ -158,7 +163,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// Every connection that is ready or draining.
-    private func liveConnections() -> [HTTP2Connection] {
+    private func liveConnections() -> [any PooledConnection] {
         pools.withLock { $0.values.flatMap(\.ready) } + draining.withLock { Array($0.values) }
     }
 
@@ -177,18 +182,18 @@ public final class HTTPClient: Sendable {
     /// A connection for `target`: one with a free stream (reserved for the caller), else a new one
     /// while the pool may grow, else the oldest usable one (its queue is first come, first served).
     private func connection(for target: HTTPRequest.Target) async throws
-        -> (HTTP2Connection, reserved: Bool, setup: RequestMetrics.ConnectionSetup?) {
+        -> (any PooledConnection, reserved: Bool, setup: RequestMetrics.ConnectionSetup?) {
         while true {
             guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
                 throw HTTPClientError(.shutdown, "the client was shut down")
             }
             let ready = pools.withLock { $0[target.key]?.ready ?? [] }
-            var usable: [HTTP2Connection] = []
+            var usable: [any PooledConnection] = []
             for connection in ready {
                 if await connection.reserveStream() { return (connection, true, nil) }
                 if await connection.isAvailable { usable.append(connection) } else { forget(connection, for: target) }
             }
-            let task = pools.withLock { pools -> Task<HTTP2Connection, any Error>? in
+            let task = pools.withLock { pools -> Task<any PooledConnection, any Error>? in
                 var pool = pools[target.key] ?? HostPool()
                 defer { pools[target.key] = pool }
                 if let connecting = pool.connecting { return connecting }
@@ -220,11 +225,18 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func connect(_ target: HTTPRequest.Target) async throws -> HTTP2Connection {
+    private func connect(_ target: HTTPRequest.Target) async throws -> any PooledConnection {
         let tls = try await TLSConnection.connect(host: target.host, port: target.port, context: context,
                                                   connectTo: configuration.connectTo,
                                                   proxy: configuration.proxy ?? ProxySettings(proxy: nil),
                                                   timeout: configuration.connectTimeout, on: configuration.eventLoopGroup.next())
+        if await tls.info?.applicationProtocol != "h2" {
+            let connection = HTTP1Connection(tls: tls, authority: target.authority, idleTimeout: configuration.idleTimeout)
+            configuration.logger.log(.debug, "connection opened (HTTP/1.1)", ["authority": target.authority])
+            await connection.start()
+            await connection.onClose { [weak self] in self?.closed(connection, for: target) }
+            return connection
+        }
         let keepAlive = configuration.pingInterval.map {
             HTTP2Connection.KeepAlive(interval: $0, timeout: configuration.pingTimeout)
         }
@@ -243,13 +255,13 @@ public final class HTTPClient: Sendable {
     }
 
     /// A connection ended: forget it wherever it is kept.
-    private func closed(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
+    private func closed(_ connection: any PooledConnection, for target: HTTPRequest.Target) {
         draining.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(connection)) }
         pools.withLock { pools in pools[target.key]?.ready.removeAll { $0 === connection } }
     }
 
     /// Stops handing out `connection` for new requests; it closes once its streams are done.
-    private func forget(_ connection: HTTP2Connection, for target: HTTPRequest.Target) {
+    private func forget(_ connection: any PooledConnection, for target: HTTPRequest.Target) {
         let removed = pools.withLock { pools -> Bool in
             guard let index = pools[target.key]?.ready.firstIndex(where: { $0 === connection }) else { return false }
             pools[target.key]?.ready.remove(at: index)

@@ -116,10 +116,10 @@ extension HTTPResponse {
 /// Keeps a response's stream alive while someone holds its body; when the last holder lets go,
 /// the stream is reset if unfinished and its flow-control window given back.
 final class StreamLease: Sendable {
-    let connection: HTTP2Connection
+    let connection: any PooledConnection
     let id: Int32
 
-    init(connection: HTTP2Connection, id: Int32) {
+    init(connection: any PooledConnection, id: Int32) {
         self.connection = connection
         self.id = id
     }

@@ -9,7 +9,15 @@ func randomBytes(_ count: Int) -> [UInt8] {
     [UInt8](FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: count))
 }
 
-@Suite("HTTP/2 over mutual TLS against nginx")
+/// nginx with HTTP/2 on, or off (the client then falls back to HTTP/1.1 with the same API).
+enum Transport: String, CaseIterable, Sendable {
+    case http2, http1
+
+    /// What nginx's `$server_protocol` says for it.
+    var serverProtocol: String { self == .http2 ? "HTTP/2.0" : "HTTP/1.1" }
+}
+
+@Suite("HTTP/2 (and the HTTP/1.1 fallback) over mutual TLS against nginx")
 struct HTTPClientTests {
     let pki = TestPKI.shared
 
@@ -20,9 +28,9 @@ struct HTTPClientTests {
 
     var base: String { "https://\(TestPKI.serverName)" }
 
-    @Test("a GET returns status, headers and body")
-    func getSmall() async throws {
-        let peer = try await Nginx.start()
+    @Test("a GET returns status, headers and body", arguments: Transport.allCases)
+    func getSmall(_ transport: Transport) async throws {
+        let peer = try await Nginx.start(http2: transport == .http2)
         defer { peer.stop() }
         let client = try client(for: peer)
         let response = try await client.execute(HTTPRequest(url: "\(base)/small"))
@@ -32,12 +40,13 @@ struct HTTPClientTests {
         #expect(String(decoding: body, as: UTF8.self).contains("storage#object"))
         let whoami = try await client.execute(HTTPRequest(url: "\(base)/")).body.collect(upTo: 4096)
         #expect(String(decoding: whoami, as: UTF8.self).contains("verify=SUCCESS subject=CN=test-device"))
+        #expect(String(decoding: whoami, as: UTF8.self).contains("protocol=\(transport.serverProtocol)"))
         await client.shutdown()
     }
 
-    @Test("1 000 GETs, 100 at a time, all succeed on one client")
-    func manyConcurrentRequests() async throws {
-        let peer = try await Nginx.start()
+    @Test("1 000 GETs, 100 at a time, all succeed on one client", arguments: Transport.allCases)
+    func manyConcurrentRequests(_ transport: Transport) async throws {
+        let peer = try await Nginx.start(http2: transport == .http2)
         defer { peer.stop() }
         let client = try client(for: peer)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -58,12 +67,12 @@ struct HTTPClientTests {
         await client.shutdown()
     }
 
-    @Test("a 64 MiB download arrives intact (SHA-256)")
-    func largeDownload() async throws {
+    @Test("a 64 MiB download arrives intact (SHA-256)", arguments: Transport.allCases)
+    func largeDownload(_ transport: Transport) async throws {
         let directory = try pki.scratch("files")
         let blob = randomBytes(64 << 20)
         try Data(blob).write(to: directory.appendingPathComponent("blob"))
-        let peer = try await Nginx.start(documentRoot: directory.path)
+        let peer = try await Nginx.start(http2: transport == .http2, documentRoot: directory.path)
         defer { peer.stop() }
         let client = try client(for: peer)
         let response = try await client.execute(HTTPRequest(url: "\(base)/files/blob"), timeout: .seconds(60))
@@ -73,9 +82,10 @@ struct HTTPClientTests {
         await client.shutdown()
     }
 
-    @Test("uploads from memory and from a stream arrive intact (SHA-256)", arguments: ["bytes", "stream", "file"])
-    func largeUpload(_ kind: String) async throws {
-        let peer = try await Nginx.start()
+    @Test("uploads from memory, a stream (of known or unknown length) and a file arrive intact (SHA-256)",
+          arguments: Transport.allCases, ["bytes", "stream", "chunked", "file"])
+    func largeUpload(_ transport: Transport, _ kind: String) async throws {
+        let peer = try await Nginx.start(http2: transport == .http2)
         defer { peer.stop() }
         let client = try client(for: peer)
         let payload = randomBytes(16 << 20)
@@ -83,8 +93,8 @@ struct HTTPClientTests {
         switch kind {
         case "bytes":
             body = .bytes(payload)
-        case "stream":
-            body = .stream(length: payload.count) {
+        case "stream", "chunked":
+            body = .stream(length: kind == "stream" ? payload.count : nil) {
                 AsyncStream<[UInt8]> { continuation in
                     for offset in stride(from: 0, to: payload.count, by: 100_000) {
                         continuation.yield(Array(payload[offset..<min(offset + 100_000, payload.count)]))
@@ -100,7 +110,8 @@ struct HTTPClientTests {
         let response = try await client.execute(HTTPRequest(method: "POST", url: "\(base)/upload", body: body),
                                                 timeout: .seconds(60))
         #expect(response.status == 200)
-        #expect(String(decoding: try await response.body.collect(upTo: 4096), as: UTF8.self) == "bytes=\(payload.count)\n")
+        let answer = String(decoding: try await response.body.collect(upTo: 4096), as: UTF8.self)
+        #expect(answer == "bytes=\(payload.count)\n")   // nginx counts a chunked body once it has read it
         let stored = try peer.uploadedFiles()
         #expect(stored.count == 1)
         let received = try [UInt8](Data(contentsOf: try #require(stored.first)))
@@ -119,11 +130,11 @@ struct HTTPClientTests {
         await client.shutdown()
     }
 
-    @Test("a deadline that passes mid-body fails the read, and the client keeps working")
-    func deadlineMidBody() async throws {
+    @Test("a deadline that passes mid-body fails the read, and the client keeps working", arguments: Transport.allCases)
+    func deadlineMidBody(_ transport: Transport) async throws {
         let directory = try pki.scratch("files")
         try Data(randomBytes(64 << 20)).write(to: directory.appendingPathComponent("blob"))
-        let peer = try await Nginx.start(documentRoot: directory.path)
+        let peer = try await Nginx.start(http2: transport == .http2, documentRoot: directory.path)
         defer { peer.stop() }
         let client = try client(for: peer)
         // Margins are wide: the suite runs tests in parallel on two cores.
@@ -159,6 +170,19 @@ struct HTTPClientTests {
         let response = try await client.execute(HTTPRequest(url: "\(base)/small"))
         #expect(response.status == 200)
         #expect(try await response.body.collect(upTo: 4096).count > 0)
+        await client.shutdown()
+    }
+
+    @Test("with HTTP/1.1 forbidden, a server without h2 is refused with noApplicationProtocol")
+    func http1Forbidden() async throws {
+        let peer = try await Nginx.start(http2: false)
+        defer { peer.stop() }
+        var configuration = HTTPClient.Configuration(tls: pki.configuration(identity: try pki.client.identity()),
+                                                     connectTo: peer.connectTo)
+        configuration.allowHTTP1 = false
+        let client = try HTTPClient(configuration: configuration)
+        let error = await #expect(throws: TLSError.self) { _ = try await client.execute(HTTPRequest(url: "\(base)/small")) }
+        #expect(error?.code == .noApplicationProtocol)
         await client.shutdown()
     }
 

@@ -141,7 +141,7 @@ public enum Nginx {
                     ssl_verify_client on;
                     location / {
                         default_type text/plain;
-                        return 200 "verify=$ssl_client_verify subject=$ssl_client_s_dn sni=$ssl_server_name\\n";
+                        return 200 "verify=$ssl_client_verify subject=$ssl_client_s_dn sni=$ssl_server_name protocol=$server_protocol\\n";
                     }
                     location = /small {
                         default_type application/json;
