@@ -8,6 +8,9 @@ public struct Proxy: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// HTTP `CONNECT` (an `http://` proxy URL), with Basic authentication when credentials are given.
         case httpConnect
+        /// HTTP `CONNECT` over TLS to the proxy (an `https://` proxy URL, verified against the same
+        /// trust roots); the end-to-end TLS session then runs inside that one.
+        case httpsConnect
         /// SOCKS5 (`socks5h://`; `socks5://` too), the target's name resolved by the proxy, with
         /// username/password authentication when credentials are given.
         case socks5
@@ -29,8 +32,9 @@ public struct Proxy: Sendable, Hashable, CustomStringConvertible {
         self.password = password
     }
 
-    /// A proxy from its URL: `http://[user:password@]host[:port]` (port 1080 by default, as curl)
-    /// or `socks5h://…` / `socks5://…` (1080). Other schemes are an error naming the URL without its password.
+    /// A proxy from its URL: `http://[user:password@]host[:port]` (port 1080 by default, as curl),
+    /// `https://…` (443), or `socks5h://…` / `socks5://…` (1080). Other schemes are an error naming
+    /// the URL without its password.
     public init(url text: String) throws {
         let withScheme = text.contains("://") ? text : "http://" + text
         guard let url = URLComponents(string: withScheme), let host = url.host, !host.isEmpty else {
@@ -38,19 +42,20 @@ public struct Proxy: Sendable, Hashable, CustomStringConvertible {
         }
         switch url.scheme?.lowercased() {
         case "http": kind = .httpConnect
+        case "https": kind = .httpsConnect
         case "socks5", "socks5h": kind = .socks5
         default:
             throw TLSError(.invalidConfiguration, "the proxy \(Proxy.redacted(text)) uses \(url.scheme ?? "no scheme"): "
-                           + "supported are http:// (CONNECT) and socks5h:// (SOCKS5)")
+                           + "supported are http:// and https:// (CONNECT) and socks5h:// (SOCKS5)")
         }
         self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        port = url.port ?? 1080
+        port = url.port ?? (kind == .httpsConnect ? 443 : 1080)
         username = url.user.map(PercentEncoding.decode)
         password = url.password.map(PercentEncoding.decode)
     }
 
     public var description: String {
-        "\(kind == .httpConnect ? "http" : "socks5h")://\(username.map { "\($0)@" } ?? "")\(host):\(port)"
+        "\(kind == .httpConnect ? "http" : kind == .httpsConnect ? "https" : "socks5h")://\(username.map { "\($0)@" } ?? "")\(host):\(port)"
     }
 
     /// `text` with any password in it replaced.

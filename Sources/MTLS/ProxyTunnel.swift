@@ -13,7 +13,7 @@ struct ProxyTunnel {
 
     func open(write: Write, read: @escaping Read) async throws {
         switch proxy.kind {
-        case .httpConnect: try await connect(write: write, read: read)
+        case .httpConnect, .httpsConnect: try await connect(write: write, read: read)
         case .socks5: try await socks5(write: write, read: read)
         }
     }

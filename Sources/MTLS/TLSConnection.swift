@@ -95,8 +95,9 @@ public actor TLSConnection {
         let address = try await connectTCP(addresses, name: name, deadline: deadline)
         if let tunnel {
             do {
+                if tunnel.proxy.kind == .httpsConnect { proxyOuter = try await proxySession(tunnel.proxy, deadline: deadline) }
                 try await ProxyTunnel(proxy: tunnel.proxy, host: tunnel.host, port: tunnel.port)
-                    .open(write: { try await self.rawWrite($0, deadline: deadline) }, read: { try await self.rawRead(deadline: deadline) })
+                    .open(write: { try await self.tunnelWrite($0, deadline: deadline) }, read: { try await self.tunnelRead(deadline: deadline) })
             } catch {
                 close(reason: error)
                 throw error
@@ -105,7 +106,7 @@ public actor TLSConnection {
         let handshakeStart = ContinuousClock.now
         guard let context else { preconditionFailure("a client connection needs a TLSContext") }
         let serverName = context.configuration.serverName ?? host
-        try await handshake(TLSSession(fd: fd, context: context, serverName: serverName, port: port),
+        try await handshake(TLSSession(fd: fd, context: context, serverName: serverName, port: port, outer: proxyOuter),
                             peer: "\(serverName) at \(address)", deadline: deadline) { session in
             let info = TLSConnectionInfo(session: session, remoteAddress: address.description, nameResolution: resolution,
                                          tcpConnect: handshakeStart - connectStart,
@@ -169,6 +170,50 @@ public actor TLSConnection {
     }
 
     // MARK: plaintext before TLS (proxy handshakes)
+
+    /// The TLS session to an HTTPS proxy: the same trust roots, its own name, no client
+    /// certificate (that one is only ever shown to the server, inside), no ALPN.
+    private func proxySession(_ proxy: Proxy, deadline: ContinuousClock.Instant) async throws -> TLSSession {
+        guard let trust = context?.configuration.trustRoots else { preconditionFailure("a client connection needs a TLSContext") }
+        let proxyContext = try TLSContext(configuration: TLSConfiguration(trustRoots: trust, applicationProtocols: [],
+                                                                          requireApplicationProtocol: false))
+        let session = try TLSSession(fd: fd, context: proxyContext, serverName: proxy.host, port: proxy.port)
+        while try !session.handshake() {
+            try await wait(.read, until: deadline, timeoutError: TLSError(.handshakeTimeout,
+                                                                           "the TLS handshake with the proxy \(proxy) did not finish in time"))
+        }
+        return session
+    }
+
+    /// The HTTPS proxy's session the end-to-end one runs inside (kept alive by that one too).
+    private var proxyOuter: TLSSession?
+
+    /// Writes tunnel-setup bytes: on the socket, or through the HTTPS proxy's session.
+    private func tunnelWrite(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
+        guard let outer = proxyOuter else { return try await rawWrite(bytes, deadline: deadline) }
+        var offset = 0
+        while offset < bytes.count {
+            offset += try bytes.withUnsafeBytes { try outer.send(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        }
+        while true {
+            outer.flush()
+            if outer.socketError != nil { throw outer.recordError(GNUTLS_E_PUSH_ERROR) }
+            if outer.pendingOutput == 0 { return }
+            try await wait(.write, until: deadline, timeoutError: TLSError(.connectTimeout, "the proxy did not take the request in time"))
+        }
+    }
+
+    /// Reads tunnel-setup bytes: from the socket, or from the HTTPS proxy's session.
+    private func tunnelRead(deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        guard let outer = proxyOuter else { return try await rawRead(deadline: deadline) }
+        while true {
+            if let count = try scratch.withUnsafeMutableBytes({ try outer.receive(into: $0) }) {
+                guard count > 0 else { throw TLSError(.proxyFailed, "the proxy closed the connection before the tunnel was open") }
+                return Array(scratch[..<count])
+            }
+            try await wait(.read, until: deadline, timeoutError: TLSError(.connectTimeout, "the proxy did not answer in time"))
+        }
+    }
 
     /// Writes `bytes` to the socket as they are, before any TLS session exists.
     private func rawWrite(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
@@ -311,6 +356,7 @@ public actor TLSConnection {
         if pendingFailure == nil { pendingFailure = reason }
         if notify { session?.sendCloseNotify() }
         session?.invalidate()
+        proxyOuter?.invalidate()
         session = nil
         closeSocket()
     }

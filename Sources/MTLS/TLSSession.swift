@@ -43,9 +43,14 @@ final class TLSSession {
     /// GnuTLS keeps the pointers for the session's lifetime, so they are freed in deinit.
     private let verification: UnsafeMutablePointer<gnutls_typed_vdata_st>
 
-    /// A client session that verifies `serverName` and the serverAuth purpose.
-    init(fd: Int32, context: TLSContext, serverName: String, port: Int) throws {
+    /// The TLS session this one runs inside (an HTTPS proxy's), or nil when it runs on the socket.
+    private let outer: TLSSession?
+
+    /// A client session that verifies `serverName` and the serverAuth purpose; inside `outer` when
+    /// given (end-to-end TLS through an HTTPS proxy), else directly on the socket.
+    init(fd: Int32, context: TLSContext, serverName: String, port: Int, outer: TLSSession? = nil) throws {
         self.fd = fd
+        self.outer = outer
         role = .client(context)
         let bare = serverName.hasPrefix("[") && serverName.hasSuffix("]") ? String(serverName.dropFirst().dropLast()) : serverName
         self.serverName = bare
@@ -62,6 +67,7 @@ final class TLSSession {
     /// A server session on an accepted socket; client certificates are checked for the clientAuth purpose.
     init(fd: Int32, serverContext: TLSServerContext) throws {
         self.fd = fd
+        outer = nil
         role = .server(serverContext)
         serverName = ""
         peerKey = ""
@@ -222,17 +228,18 @@ final class TLSSession {
 
     /// Whether decrypted bytes are waiting inside GnuTLS or our buffer (read before sleeping).
     var hasBufferedInput: Bool {
-        gnutls_record_check_pending(handle) > 0 || inboundStart < inboundEnd
+        gnutls_record_check_pending(handle) > 0 || inboundStart < inboundEnd || (outer?.hasBufferedInput ?? false)
     }
 
-    /// Ciphertext still queued for the socket.
-    var pendingOutput: Int { outbound.count - outboundStart }
+    /// Ciphertext still queued for the socket (here or in the outer session).
+    var pendingOutput: Int { outbound.count - outboundStart + (outer?.pendingOutput ?? 0) }
 
     // MARK: the socket side
 
     /// Writes queued ciphertext until the socket would block.
     func flush() {
         guard fd >= 0 else { return }
+        if let outer { return flush(through: outer) }
         while outboundStart < outbound.count {
             let written = outbound.withUnsafeBytes { raw in
                 Glibc.send(fd, raw.baseAddress! + outboundStart, raw.count - outboundStart, Int32(MSG_NOSIGNAL))
@@ -248,6 +255,24 @@ final class TLSSession {
         outboundStart = 0
     }
 
+    /// Hands queued ciphertext to the outer session as its plaintext, then flushes that.
+    private func flush(through outer: TLSSession) {
+        while outboundStart < outbound.count {
+            do {
+                outboundStart += try outbound.withUnsafeBytes { raw in
+                    try outer.send(UnsafeRawBufferPointer(rebasing: raw[outboundStart..<min(raw.count, outboundStart + 16384)]))
+                }
+            } catch {
+                socketError = outer.socketError ?? EIO
+                break
+            }
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
+        outboundStart = 0
+        outer.flush()
+        if let failed = outer.socketError { socketError = failed }
+    }
+
     private static let readSize = 64 * 1024
 
     fileprivate func pull(_ destination: UnsafeMutableRawPointer, _ length: Int) -> Int {
@@ -256,7 +281,7 @@ final class TLSSession {
                 gnutls_transport_set_errno(handle, EBADF)
                 return -1
             }
-            let received = inbound.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let received = outer.map(pullThrough) ?? inbound.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received == 0 { reachedEOF = true; return 0 }
             if received < 0 {
                 let code = errno
@@ -275,12 +300,27 @@ final class TLSSession {
         return count
     }
 
+    /// Decrypted bytes of the outer session as this one's ciphertext: like `recv`, -1 with errno set
+    /// when nothing is there yet (or on error), 0 at the end.
+    private func pullThrough(_ outer: TLSSession) -> Int {
+        do {
+            guard let count = try inbound.withUnsafeMutableBytes({ try outer.receive(into: $0) }) else {
+                errno = EAGAIN
+                return -1
+            }
+            return count
+        } catch {
+            errno = outer.socketError ?? EIO
+            return -1
+        }
+    }
+
     fileprivate func push(_ bytes: UnsafeRawBufferPointer) -> Int {
         outbound.append(contentsOf: bytes)
         return bytes.count
     }
 
-    var hasUnreadCiphertext: Bool { inboundStart < inboundEnd }
+    var hasUnreadCiphertext: Bool { inboundStart < inboundEnd || (outer?.hasBufferedInput ?? false) }
 
     // MARK: resumption
 

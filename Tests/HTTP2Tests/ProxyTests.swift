@@ -71,6 +71,31 @@ struct ProxyTests {
         }
     }
 
+    @Test("through an HTTPS proxy: TLS to the proxy, CONNECT inside it, and the end-to-end TLS inside that")
+    func httpsProxy() async throws {
+        let server = try await Self.server()
+        defer { Task { await server.shutdown() } }
+        for credentials in [nil, ("carol", "tls-pass-8d")] as [(String, String)?] {
+            let proxy = try await ProxyPeers.https(credentials: credentials.map { ($0.0, $0.1) })
+            defer { proxy.stop() }
+            let client = try client(server, proxy: Proxy(kind: .httpsConnect, host: "localhost", port: proxy.port,
+                                                         username: credentials?.0, password: credentials?.1))
+            defer { Task { await client.shutdown() } }
+            for index in 0..<3 {   // several requests and a sizeable body through both layers of TLS
+                let response = try await client.execute(HTTPRequest(method: "POST", url: "https://storage.googleapis.com/tls-in-tls/\(index)",
+                                                                    body: .bytes([UInt8](repeating: 7, count: 300_000))))
+                #expect(String(decoding: try await response.body.collect(upTo: 200), as: UTF8.self).contains("CN=test-device"))
+            }
+            #expect(proxy.log.contains("CONNECT 127.0.0.1:\(server.port)"))
+        }
+        let proxy = try await ProxyPeers.https(credentials: ("carol", "tls-pass-8d"))
+        defer { proxy.stop() }
+        let anonymous = try client(server, proxy: Proxy(kind: .httpsConnect, host: "localhost", port: proxy.port))
+        defer { Task { await anonymous.shutdown() } }
+        let error = await #expect(throws: TLSError.self) { _ = try await anonymous.execute(HTTPRequest(url: "https://storage.googleapis.com/x")) }
+        #expect(error?.code == .proxyAuthenticationRequired)
+    }
+
     @Test("a proxy that is not there is an error naming the proxy")
     func proxyRefused() async throws {
         let server = try await Self.server()

@@ -32,6 +32,8 @@ struct ProxySettingsTests {
         #expect(proxy.username == "alice" && proxy.password == "s@cret-9x")
         #expect(!"\(proxy)".contains("cret"))
         #expect(try Proxy(url: "socks5h://[::1]").port == 1080)
+        #expect(try Proxy(url: "https://proxy.corp").kind == .httpsConnect)
+        #expect(try Proxy(url: "https://proxy.corp").port == 443)
         #expect(try Proxy(url: "proxy.corp:8080").kind == .httpConnect)
         let error = #expect(throws: TLSError.self) { try Proxy(url: "ftp://bob:hunter2@proxy:21") }
         #expect(error?.message.contains("hunter2") == false)
