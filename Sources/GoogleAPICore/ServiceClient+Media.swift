@@ -1,7 +1,7 @@
+import MTLS
 import FoundationEssentials
 import Glibc
 import HTTP2
-import Synchronization
 
 extension ServiceClient {
     /// Uploads `media` (with `metadata`) to a Discovery upload path such as `/upload/storage/v1/b/{bucket}/o`,
@@ -135,7 +135,7 @@ extension ServiceClient {
 /// Writes downloaded chunks to a sink, counting them.
 final class SinkWriter: Sendable {
     private let sink: MediaSink
-    private let state = Mutex<(count: Int, collected: [UInt8], fd: Int32)>((0, [], -1))
+    private let state = Locked<(count: Int, collected: [UInt8], fd: Int32)>((0, [], -1))
 
     init(_ sink: MediaSink) throws {
         self.sink = sink

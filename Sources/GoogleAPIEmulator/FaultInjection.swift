@@ -1,6 +1,6 @@
+import MTLS
 import FoundationEssentials
 import HTTP2
-import Synchronization
 
 /// A misbehaviour the emulator acts out for a request, so clients can test their retries.
 public enum EmulatorFault: Sendable, Hashable {
@@ -66,11 +66,11 @@ public struct EmulatorFaultRule: Sendable {
 /// The faults for each request: from its header, and from the configured rules (counted per rule).
 final class FaultInjector: Sendable {
     private let rules: [EmulatorFaultRule]
-    private let counts: Mutex<[Int]>
+    private let counts: Locked<[Int]>
 
     init(rules: [EmulatorFaultRule]) {
         self.rules = rules
-        counts = Mutex(Array(repeating: 0, count: rules.count))
+        counts = Locked(Array(repeating: 0, count: rules.count))
     }
 
     func faults(for request: HTTPServerRequest) -> [EmulatorFault] {

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import MTLS
-import Synchronization
 
 /// The emulator's token endpoints and its check of bearer tokens: `oauth2.googleapis.com/token`
 /// (JWT-bearer grant verified RS256 against the service account's key) and STS's X.509 exchange
@@ -11,7 +10,7 @@ final class TokenIssuer: Sendable {
     private let key: SigningKey
     private let keyID: String
     private let lifetime: Duration
-    private let issued = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let issued = Locked<[String: ContinuousClock.Instant]>([:])
 
     init(key: SigningKey, keyID: String, lifetime: Duration) {
         self.key = key

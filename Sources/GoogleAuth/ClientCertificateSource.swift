@@ -1,6 +1,5 @@
 import FoundationEssentials
 import MTLS
-import Synchronization
 
 /// Where the client certificate comes from, and the current identity from it.
 ///
@@ -55,7 +54,7 @@ public final class ClientCertificateSource: Sendable, CustomStringConvertible {
     public let kind: Kind
     private let loader: @Sendable () throws -> ClientIdentity
     private let mismatchRetry: (attempts: Int, delay: Duration)
-    private let state = Mutex<(identity: ClientIdentity?, signature: [[Int]?])>((nil, []))
+    private let state = Locked<(identity: ClientIdentity?, signature: [[Int]?])>((nil, []))
 
     init(kind: Kind, mismatchRetry: (attempts: Int, delay: Duration) = (4, .seconds(5)),
          loader: @escaping @Sendable () throws -> ClientIdentity) {

@@ -1,5 +1,4 @@
 import MTLS
-import Synchronization
 
 /// An HTTP/2 server over TLS (the server role of this package): accepts connections on a
 /// `TLSListener`, collects each request whole, and answers with what the handler returns.
@@ -50,7 +49,7 @@ public final class HTTP2Server: Sendable {
 
 /// The live connections of a server, shared with its accept handler.
 private final class Registry: Sendable {
-    let connections = Mutex<[ObjectIdentifier: HTTP2ServerConnection]>([:])
+    let connections = Locked<[ObjectIdentifier: HTTP2ServerConnection]>([:])
     func add(_ connection: HTTP2ServerConnection) { connections.withLock { $0[ObjectIdentifier(connection)] = connection } }
     func remove(_ connection: HTTP2ServerConnection) { connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(connection)) } }
 }

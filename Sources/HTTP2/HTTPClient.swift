@@ -74,9 +74,9 @@ public final class HTTPClient: Sendable {
         var ready: [any PooledConnection] = []
         var connecting: Task<any PooledConnection, any Error>?
     }
-    private let pools = Mutex<[HTTPRequest.Target.Key: HostPool]>([:])
+    private let pools = Locked<[HTTPRequest.Target.Key: HostPool]>([:])
     /// Connections no longer handed out that still finish their streams; closed on shutdown.
-    private let draining = Mutex<[ObjectIdentifier: any PooledConnection]>([:])
+    private let draining = Locked<[ObjectIdentifier: any PooledConnection]>([:])
     private let isShutDown = Atomic<Bool>(false)
 
     /// Prepares the TLS context (loads trust roots and checks the identity); no connection yet.

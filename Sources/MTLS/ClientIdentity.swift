@@ -1,7 +1,6 @@
 import CGnuTLS
 import FoundationEssentials
 import Glibc
-import Synchronization
 
 /// The certificate chain and private key this side presents in a TLS handshake.
 ///
@@ -191,7 +190,7 @@ extension X509Certificate {
 
 /// PKCS#11 modules added by path, once each per process.
 enum PKCS11Modules {
-    private static let added = Mutex<Set<String>>([])
+    private static let added = Locked<Set<String>>([])
 
     static func add(_ path: String) throws {
         try added.withLock { added in

@@ -2,7 +2,6 @@ import CLinux
 import Dispatch
 import FoundationEssentials
 import Glibc
-import Synchronization
 
 /// One thread running `epoll_wait`: it watches sockets, runs timers and runs submitted work in order.
 ///
@@ -10,7 +9,7 @@ import Synchronization
 /// only on this thread. Loops usually come from an `EventLoopGroup` (`EventLoopGroup.shared`); call
 /// `shutdown()` on loops you make yourself, or their thread and descriptors stay until the process ends.
 public final class EventLoop: @unchecked Sendable {
-    // Sendable because every mutable field is either behind `inbox` (a Mutex) or touched only on the
+    // Sendable because every mutable field is either behind `inbox` (`Locked`) or touched only on the
     // loop thread (asserted with `preconditionInEventLoop`); `thread` is written once before init returns.
 
     /// A loop of the process-wide group, for connections made without one in mind.
@@ -93,7 +92,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let inbox = Mutex(Inbox())
+    private let inbox = Locked(Inbox())
     private var thread = pthread_t()
     private let finished = DispatchSemaphore(value: 0)
 

@@ -1,6 +1,5 @@
 import CLinux
 import Glibc
-import Synchronization
 
 /// A resolved IPv4 or IPv6 address with its port.
 struct SocketAddress: Sendable, CustomStringConvertible {
@@ -78,7 +77,7 @@ final class ResolverCache: Sendable {
     static let shared = ResolverCache(ttl: .seconds(30))
 
     let ttl: Duration
-    private let entries = Mutex<[String: (expiry: ContinuousClock.Instant, addresses: [SocketAddress])]>([:])
+    private let entries = Locked<[String: (expiry: ContinuousClock.Instant, addresses: [SocketAddress])]>([:])
 
     init(ttl: Duration) { self.ttl = ttl }
 

@@ -1,5 +1,4 @@
 import CGnuTLS
-import Synchronization
 
 /// A prepared client configuration: trust roots parsed once, shared by every connection made with it.
 ///
@@ -7,13 +6,13 @@ import Synchronization
 /// with a ready context does not. It also holds the session-resumption cache.
 public final class TLSContext: @unchecked Sendable {
     // Sendable: `credentials` and `priorities` are written in init and only read afterwards (GnuTLS
-    // allows read-only sharing of credentials and priority caches across threads); `tickets` is a Mutex.
+    // allows read-only sharing of credentials and priority caches across threads); `tickets` is `Locked`.
 
     /// The configuration this context was made from.
     public let configuration: TLSConfiguration
     let credentials: gnutls_certificate_credentials_t
     let priorities: gnutls_priority_t
-    private let tickets = Mutex<[String: [UInt8]]>([:])
+    private let tickets = Locked<[String: [UInt8]]>([:])
 
     /// Loads the trust roots and checks the configuration; errors name the file at fault.
     public init(configuration: TLSConfiguration) throws {

@@ -6,7 +6,6 @@ import GooglePubsub
 import GoogleSecretmanager
 import GoogleStorage
 import MTLS
-import Synchronization
 import TestSupport
 import Testing
 
@@ -42,7 +41,7 @@ struct GeneratedClientsTests {
             #expect(object.size?.value == UInt64(small.count), "\(name)")
         }
         let big = (0..<(64 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }
-        let progress = Mutex(0)
+        let progress = Locked(0)
         let object = try await storage.objects.insert(bucket: "typed", body: Object(name: "big.bin"), media: .bytes(big),
                                                       uploadProtocol: .resumable(chunkSize: 8 << 20)) { sent, _ in
             progress.withLock { $0 = sent }

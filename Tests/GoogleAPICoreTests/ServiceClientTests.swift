@@ -3,7 +3,6 @@ import GoogleAPICore
 import GoogleAPIEmulator
 import GoogleAuth
 import MTLS
-import Synchronization
 import TestSupport
 import Testing
 
@@ -131,7 +130,7 @@ struct ServiceClientTests {
         defer { Task { await client.shutdown(); await emulator.shutdown() } }
         try await client.callWithoutResponse("POST", "b", query: [QueryItem("project", "p")], body: ["name": "media"])
         let data = (0..<(3 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
-        let progress = Mutex<[Int]>([])
+        let progress = Locked<[Int]>([])
         for (name, kind) in [("simple.bin", UploadProtocol.simple), ("multipart.bin", .multipart),
                              ("resumable.bin", .resumable(chunkSize: 512 << 10))] {
             let object: Object = try await client.upload("/upload/storage/v1/b/{bucket}/o", pathParameters: ["bucket": "media"],
@@ -171,7 +170,7 @@ struct ServiceClientTests {
 /// Credentials whose first token the server rejects (as if revoked); after `invalidate` they hand
 /// out real ones.
 final class RevokedOnce: CredentialsProvider {
-    private let state = Mutex<(real: GoogleCredentials?, invalidated: Int)>((nil, 0))
+    private let state = Locked<(real: GoogleCredentials?, invalidated: Int)>((nil, 0))
 
     func install(_ real: GoogleCredentials) { state.withLock { $0.real = real } }
 

@@ -1,7 +1,6 @@
 import Foundation
 @testable import HTTP2
 import MTLS
-import Synchronization
 import TestSupport
 import Testing
 
@@ -60,7 +59,7 @@ struct ConnectionPoolTests {
 
 /// The most connections seen at once.
 private final class Peak: Sendable {
-    let value = Mutex(0)
+    let value = Locked(0)
 }
 
 @Suite("Keepalive and client shutdown")

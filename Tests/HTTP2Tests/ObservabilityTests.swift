@@ -1,13 +1,12 @@
 import Foundation
 import HTTP2
 import MTLS
-import Synchronization
 import TestSupport
 import Testing
 
 /// Events a test logger received.
 private final class Recorded: Sendable {
-    let events = Mutex<[(ClientLogger.Level, String, [String: String])]>([])
+    let events = Locked<[(ClientLogger.Level, String, [String: String])]>([])
 }
 
 @Suite("Observability")

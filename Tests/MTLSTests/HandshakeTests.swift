@@ -1,7 +1,6 @@
 import Foundation
 import MTLS
 import TestSupport
-import Synchronization
 import Testing
 
 @Suite("Mutual-TLS handshakes against gnutls-serv and nginx")
@@ -126,7 +125,7 @@ struct HandshakeTests {
         defer { server.stop() }
         let first = try pki.authority.makeClientCertificate(commonName: "generation-1").identity()
         let second = try pki.authority.makeClientCertificate(commonName: "generation-2").identity()
-        let calls = Mutex(0)
+        let calls = Locked(0)
         var configuration = pki.configuration(alpn: ["http/1.1"])
         configuration.sessionResumption = false
         configuration.getClientIdentity = { request in

@@ -1,15 +1,15 @@
+import MTLS
 import FoundationEssentials
-import Synchronization
 import Testing
 
 @testable import GoogleAPIEmulator
 
 /// A clock tests move by hand.
 final class ManualClock: Sendable {
-    private let current: Mutex<Date>
+    private let current: Locked<Date>
 
     init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        current = Mutex(start)
+        current = Locked(start)
     }
 
     /// The closure services take as their clock.
