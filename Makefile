@@ -6,7 +6,7 @@ PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl tinyproxy
 PYTHON_PACKAGES := h2 google-auth google-cloud-storage google-cloud-pubsub google-cloud-secret-manager
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 
-.PHONY: all build demo test deps peers check-dependencies clean generate
+.PHONY: all build demo test deps peers check-dependencies clean generate check-deep softhsm
 
 all: build
 
@@ -31,13 +31,26 @@ check-dependencies:
 	@scripts/check-dependencies.sh
 
 ## test: every test against real peers on 127.0.0.1, then the demo as a smoke run.
-test: peers check-dependencies
-	rm -rf $(SOFTHSM_DIR) && mkdir -p $(SOFTHSM_DIR)/tokens
-	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' $(SOFTHSM_DIR)/tokens > $(SOFTHSM_DIR)/softhsm2.conf
+test: peers check-dependencies softhsm
 	@# At most 8 tests at once: unbounded, ~250 tests starting together on two cores starve the
 	@# event loops for seconds and make the timing assertions (deadlines, timeouts) meaningless.
 	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 swift test
 	$(MAKE) --no-print-directory demo
+
+## softhsm: a fresh SoftHSM2 token directory for the PKCS#11 tests.
+softhsm:
+	rm -rf $(SOFTHSM_DIR) && mkdir -p $(SOFTHSM_DIR)/tokens
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' $(SOFTHSM_DIR)/tokens > $(SOFTHSM_DIR)/softhsm2.conf
+
+## check-deep: the whole suite under ThreadSanitizer and AddressSanitizer (separate build trees).
+check-deep: peers softhsm
+	swift build --build-tests --sanitize=thread --scratch-path .build/tsan
+	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 TSAN_OPTIONS=halt_on_error=1 \
+		swift test --skip-build --sanitize=thread --scratch-path .build/tsan
+	swift build --build-tests --sanitize=address --scratch-path .build/asan
+	@# Leak checks off: executables exit with their event-loop threads still running (not a leak).
+	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 ASAN_OPTIONS=detect_leaks=0 \
+		swift test --skip-build --sanitize=address --scratch-path .build/asan
 
 ## generate: regenerate the typed API modules from Discovery documents (API=name:version for one more).
 generate: deps

@@ -15,7 +15,9 @@ struct GMTLSTests {
     /// Runs gmtls with the emulator's files in the environment; returns exit status and stdout.
     func gmtls(_ arguments: [String], emulator: GoogleAPIEmulator, extra: [String: String] = [:]) async throws -> (Int32, String) {
         try await launch(Self.executable, arguments, environment: emulator.files.environment.merging([
-            "HOME": emulator.files.directory, "NO_GCE_CHECK": "true", "PATH": "/usr/bin:/bin"]) { $1 }.merging(extra) { $1 })
+            "HOME": emulator.files.directory, "NO_GCE_CHECK": "true", "PATH": "/usr/bin:/bin"]) { $1 }.merging(extra) { $1 }
+            // Sanitizer settings of a `make check-deep` run reach the child too.
+            .merging(ProcessInfo.processInfo.environment.filter { $0.key.hasSuffix("SAN_OPTIONS") }) { $1 })
     }
 
     func start() async throws -> GoogleAPIEmulator {

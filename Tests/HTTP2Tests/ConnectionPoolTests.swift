@@ -27,7 +27,7 @@ struct ConnectionPoolTests {
                 group.addTask {
                     let response = try await client.execute(HTTPRequest(url: url), timeout: .seconds(60))
                     peak.value.withLock { $0 = max($0, client.connectionCount()) }
-                    for try await _ in response.body { try await Task.sleep(for: .milliseconds(5)) }
+                    for try await _ in response.body { try await Task.sleep(for: .milliseconds(15)) }   // hold the stream a while
                     #expect(response.status == 200)
                 }
             }
