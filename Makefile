@@ -30,11 +30,14 @@ demo: peers
 check-dependencies:
 	@scripts/check-dependencies.sh
 
-## test: every test against real peers on 127.0.0.1, then the demo as a smoke run.
+## test: every test against real peers on 127.0.0.1, a 60 s soak, then the demo as a smoke run.
 test: peers check-dependencies softhsm
 	@# At most 8 tests at once: unbounded, ~250 tests starting together on two cores starve the
 	@# event loops for seconds and make the timing assertions (deadlines, timeouts) meaningless.
 	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 swift test
+	@# 60 s of mixed calls at 200 concurrent streams against the emulator with faults injected.
+	swift build --product soak
+	"$$(swift build --show-bin-path)/soak" --seconds 60 --concurrency 200
 	$(MAKE) --no-print-directory demo
 
 ## softhsm: a fresh SoftHSM2 token directory for the PKCS#11 tests.
@@ -42,7 +45,7 @@ softhsm:
 	rm -rf $(SOFTHSM_DIR) && mkdir -p $(SOFTHSM_DIR)/tokens
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' $(SOFTHSM_DIR)/tokens > $(SOFTHSM_DIR)/softhsm2.conf
 
-## check-deep: the whole suite under ThreadSanitizer and AddressSanitizer (separate build trees).
+## check-deep: the whole suite under ThreadSanitizer and AddressSanitizer (separate build trees), then a 30-minute soak.
 check-deep: peers softhsm
 	swift build --build-tests --sanitize=thread --scratch-path .build/tsan
 	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 TSAN_OPTIONS=halt_on_error=1 \
@@ -51,6 +54,9 @@ check-deep: peers softhsm
 	@# Leak checks off: executables exit with their event-loop threads still running (not a leak).
 	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 ASAN_OPTIONS=detect_leaks=0 \
 		swift test --skip-build --sanitize=address --scratch-path .build/asan
+	@# 30 minutes of the soak, optimised.
+	swift build -c release --product soak
+	"$$(swift build -c release --show-bin-path)/soak" --seconds 1800 --concurrency 200
 
 ## generate: regenerate the typed API modules from Discovery documents (API=name:version for one more).
 generate: deps

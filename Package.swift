@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "logging-example", targets: ["LoggingExample"]),
         .executable(name: "token-example", targets: ["TokenExample"]),
         .executable(name: "h2bench", targets: ["H2Bench"]),
+        .executable(name: "soak", targets: ["Soak"]),
     ],
     targets: [
         .systemLibrary(
@@ -135,6 +136,11 @@ let package = Package(
         .executableTarget(
             name: "GMTLS",
             dependencies: ["GoogleAuth", "HTTP2", "MTLS"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "Soak",
+            dependencies: ["GoogleAPIEmulator", "GooglePubsub", "GoogleSecretmanager", "GoogleAPICore", "GoogleAuth", "MTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

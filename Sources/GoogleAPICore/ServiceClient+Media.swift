@@ -116,7 +116,7 @@ extension ServiceClient {
             var headers: HTTPHeaders = ["accept-encoding": "identity"]
             if received > 0 { headers.add(name: "range", value: "bytes=\(received)-") }
             do {
-                _ = try await send(Exchange(method: httpMethod, url: url, headers: headers)) { response in
+                _ = try await send(Exchange(method: httpMethod, url: url, headers: headers), rereadable: false) { response in
                     let total = response.headers.first(name: "content-length").flatMap(Int.init).map { $0 + received }
                     for try await chunk in response.body {
                         try await writer.write(chunk)

@@ -107,8 +107,10 @@ public final class ServiceClient: Sendable {
     }
 
     /// Sends `exchange` with authentication, retrying as the policy says, and hands a successful
-    /// (2xx, or 308 for resumable uploads) response to `read`. Errors are `GoogleAPIError`.
-    func send<Result: Sendable>(_ exchange: Exchange, accepting extra: Set<Int> = [],
+    /// (2xx, or 308 for resumable uploads) response to `read`. When the connection breaks while
+    /// `read` runs, an idempotent exchange is sent again if `rereadable` (its reader starts afresh
+    /// each time; downloads, which resume themselves, say no). Errors are `GoogleAPIError`.
+    func send<Result: Sendable>(_ exchange: Exchange, accepting extra: Set<Int> = [], rereadable: Bool = true,
                                 read: @Sendable (HTTPResponse) async throws -> Result) async throws -> (HTTPResponse, Result) {
         let deadline = ContinuousClock.now + options.timeout
         var attempt = 1
@@ -124,7 +126,14 @@ public final class ServiceClient: Sendable {
                 continue
             }
             if (200..<300).contains(response.status) || extra.contains(response.status) {
-                return (response, try await read(response))
+                do {
+                    return (response, try await read(response))
+                } catch let error as HTTPClientError where rereadable && exchange.idempotent && attempt < options.retry.maxAttempts
+                            && error.code != .deadlineExceeded && error.code != .bodyTooLarge {
+                    try await pause(after: attempt, serverDelay: nil, deadline: deadline, reason: error)
+                    attempt += 1
+                    continue
+                }
             }
             let error = GoogleAPIError.decode(status: response.status, body: (try? await response.body.collect(upTo: 1 << 20)) ?? [])
             if response.status == 401 && !refreshed {

@@ -490,7 +490,8 @@ actor HTTP2Connection: PooledConnection {
         session.failure = failure
         for stream in session.streams.values {
             // Streams above GOAWAY's last stream were never processed: safe to retry.
-            let unprocessed = session.goAway.map { stream.id > $0.lastStreamID } ?? false
+            // (Not once response bytes arrived: then the server did process it.)
+            let unprocessed = (session.goAway.map { stream.id > $0.lastStreamID } ?? false) && stream.responseBytes == 0
             stream.fail(unprocessed ? HTTPClientError(.refusedStream, failure.message, isRetrySafe: true) : failure)
             wake(stream)
         }

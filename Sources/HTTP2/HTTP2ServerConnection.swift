@@ -50,6 +50,10 @@ actor HTTP2ServerConnection {
 
     private func dispatch(_ id: Int32, info: TLSConnectionInfo?) {
         guard let exchange = session.exchanges[id] else { return }
+        if let last = session.goAwayLastStreamID, id > last {
+            session.refuse(id)   // above GOAWAY's last stream: the client sends it again elsewhere
+            return
+        }
         if exchange.tooLarge {
             session.respond(id, status: 413, headers: [:], body: Array("request body too large\n".utf8))
             return
@@ -103,7 +107,8 @@ actor HTTP2ServerConnection {
         while !closed {
             guard let output = try? session.nextOutput(limit: 256 * 1024) else { break }
             if output.isEmpty {
-                if closing { await finish() }
+                // After GOAWAY the streams it promised still get their answers; then the connection closes.
+                if closing && session.exchanges.isEmpty { await finish() }
                 return
             }
             do {

@@ -44,7 +44,18 @@ final class HTTP2Stream {
 
     // MARK: events from nghttp2
 
-    func header(name: String, value: String) {
+    /// Header (and trailer) bytes a response may carry: more is refused, so a small HPACK block
+    /// that decodes to a huge header list (a "bomb") cannot grow memory without end.
+    static let headerLimit = 1 << 20
+    private var headerBytes = 0
+
+    /// Takes one field; false once the fields exceed `headerLimit` (the stream is then failed).
+    func header(name: String, value: String) -> Bool {
+        headerBytes += name.utf8.count + value.utf8.count + 32   // RFC 9113's accounting per field
+        guard headerBytes <= Self.headerLimit else {
+            fail(HTTPClientError(.protocolError, "\(authority) sent more than \(Self.headerLimit) bytes of header fields"))
+            return false
+        }
         responseBytes += 1
         if name == ":status" {
             status = Int(value)
@@ -54,6 +65,7 @@ final class HTTP2Stream {
         } else if !name.hasPrefix(":") {
             headers.add(name: name, value: value)
         }
+        return true
     }
 
     /// A HEADERS frame ended. Informational (1xx) heads are dropped; the final one wakes the waiter.

@@ -91,11 +91,17 @@ final class NGHTTP2ServerSession {
         nghttp2_submit_rst_stream(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_REFUSED_STREAM.rawValue)
     }
 
-    /// Sends GOAWAY naming the last stream this side processed.
+    /// Sends GOAWAY naming the last stream this side processed; streams above it are refused from
+    /// now on (the client retries them elsewhere, so running them too would duplicate them).
     func goAway() {
-        nghttp2_submit_goaway(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue),
-                              nghttp2_session_get_last_proc_stream_id(handle), NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        guard goAwayLastStreamID == nil else { return }
+        let last = nghttp2_session_get_last_proc_stream_id(handle)
+        goAwayLastStreamID = last
+        nghttp2_submit_goaway(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, NGHTTP2_NO_ERROR.rawValue, nil, 0)
     }
+
+    /// The last stream GOAWAY promised to process, once it was sent.
+    private(set) var goAwayLastStreamID: Int32?
 
     // MARK: callbacks
 

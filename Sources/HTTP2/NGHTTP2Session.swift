@@ -91,8 +91,12 @@ final class NGHTTP2Session {
 
     // MARK: callbacks
 
-    fileprivate func header(_ frame: UnsafePointer<nghttp2_frame>, _ name: String, _ value: String) {
-        streams[frame.pointee.hd.stream_id]?.header(name: name, value: value)
+    /// False when the stream refuses more fields (then nghttp2 resets it).
+    fileprivate func header(_ frame: UnsafePointer<nghttp2_frame>, _ name: String, _ value: String) -> Bool {
+        guard let stream = streams[frame.pointee.hd.stream_id] else { return true }
+        let accepted = stream.header(name: name, value: value)
+        if !accepted { touched.insert(frame.pointee.hd.stream_id) }
+        return accepted
     }
 
     fileprivate func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
@@ -171,8 +175,7 @@ private func h2OnHeader(_ handle: OpaquePointer?, _ frame: UnsafePointer<nghttp2
                         _ flags: UInt8, _ user: UnsafeMutableRawPointer?) -> Int32 {
     let name = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
     let value = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-    session(user).header(frame!, name, value)
-    return 0
+    return session(user).header(frame!, name, value) ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
 }
 
 private func h2OnFrameReceived(_ handle: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,

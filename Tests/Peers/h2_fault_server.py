@@ -65,8 +65,8 @@ Adding `keep-open` to the query string (e.g. /malformed?keep-open) keeps the con
 the client's GOAWAY, until the client closes it: the client must then fail its requests by itself.
 
 One thread per connection; each runs a small event loop (select plus timers) so that the TLS
-socket is only ever used from one thread. One line per request goes to stderr (and one per
-connection in the garbage-preface mode, one more at the end of a flood).
+socket is only ever used from one thread. One line per request goes to stderr (in the
+garbage-preface mode, per connection instead; a CONTINUATION flood adds one at its end).
 """
 
 import random
@@ -125,12 +125,12 @@ def goaway(last_stream_id):
     return frame(GOAWAY, 0, 0, struct.pack('>II', last_stream_id, NO_ERROR))
 
 
-def hpack_integer(value, prefix_bits, first=0):
-    """An HPACK integer (RFC 7541 5.1) in a prefix of `prefix_bits`, `first` holding the other bits."""
+def hpack_integer(value, prefix_bits):
+    """An HPACK integer (RFC 7541 5.1) with a prefix of `prefix_bits` (the bits above it zero)."""
     limit = (1 << prefix_bits) - 1
     if value < limit:
-        return bytes([first | value])
-    out, value = bytearray([first | limit]), value - limit
+        return bytes([value])
+    out, value = bytearray([limit]), value - limit
     while value >= 128:
         out.append(value % 128 + 128)
         value //= 128
@@ -329,7 +329,6 @@ class Connection(h2peer.Connection):
         if remaining > 1:
             self.later(0.1, lambda: self.send_trickle_byte(sid, remaining - 1))
 
-
     # -- the hostile-server matrix (HOSTILE maps the paths to these) -----------------------------
 
     def flood_settings(self, sid):
@@ -365,7 +364,8 @@ class Connection(h2peer.Connection):
         log(f"conn {self.number} stream {sid}: {length} bytes of DATA at once on a {window}-byte "
             f"stream window")
         self.conn.send_headers(sid, [(b':status', b'200'), (b'content-length', str(length).encode())])
-        self.send_raw(data_frames(sid, length, self.conn.max_outbound_frame_size), 'DATA beyond the window')
+        frames = data_frames(sid, length, self.conn.max_outbound_frame_size)
+        self.send_raw(frames, 'DATA beyond the window')
 
     def overrun_length(self, sid):
         log(f"conn {self.number} stream {sid}: content-length 10, then 1000 bytes of DATA")
@@ -382,7 +382,7 @@ class Connection(h2peer.Connection):
             self.continue_flood(sid, batch, time.monotonic(), 0)
 
     def continue_flood(self, sid, batch, started, frames):
-        """One batch of CONTINUATION frames per turn of the loop, until a bound or the client stops it."""
+        """A batch of CONTINUATION frames per turn of the loop, until a bound or the client stops it."""
         elapsed = time.monotonic() - started
         sent = frames * (len(batch) // CONTINUATION_BATCH)
         if not self.stream_open(sid):
@@ -390,12 +390,13 @@ class Connection(h2peer.Connection):
         elif elapsed >= CONTINUATION_SECONDS or sent >= CONTINUATION_BYTES:
             reason = 'bound reached'
         elif not self.send_raw(batch, 'a CONTINUATION flood'):
-            reason = 'the client went away'
+            reason = 'the client stopped reading or went away'
         else:
-            self.later(0.001, lambda: self.continue_flood(sid, batch, started, frames + CONTINUATION_BATCH))
+            more = frames + CONTINUATION_BATCH
+            self.later(0.001, lambda: self.continue_flood(sid, batch, started, more))
             return
         log(f"conn {self.number} stream {sid}: {frames} CONTINUATION frames ({sent >> 20} MiB) "
-            f"in {elapsed:.1f} s: {reason}; closing")
+            f"in {time.monotonic() - started:.1f} s: {reason}; closing")
         self.close()   # the header block never ends: nothing else can follow on this connection
 
     def hpack_bomb(self, sid):
@@ -407,9 +408,11 @@ class Connection(h2peer.Connection):
         self.conn.send_data(sid, b'ok', end_stream=True)
 
     def reuse_stream(self, sid):
-        log(f"conn {self.number} stream {sid}: 200 \"ok\", then HEADERS (:status 500) on the closed stream")
+        log(f"conn {self.number} stream {sid}: 200 \"ok\", then HEADERS (:status 500) on the closed "
+            f"stream")
         self.respond(sid, 200, b'ok')
-        self.send_raw(frame(HEADERS, END_HEADERS | END_STREAM, sid, STATUS_500), 'HEADERS on a closed stream')
+        again = frame(HEADERS, END_HEADERS | END_STREAM, sid, STATUS_500)
+        self.send_raw(again, 'HEADERS on a closed stream')
 
     def lower_goaway(self, sid):
         log(f"conn {self.number} stream {sid}: half a body, GOAWAY(last_stream_id={sid}), "
@@ -450,7 +453,8 @@ class GarbagePreface(Connection):
             self.later(GARBAGE_HOLD_SECONDS, self.close)
             while not self.closed and self.step():
                 pass
-        log(f"conn {self.number}: garbage preface connection over after {time.monotonic() - started:.1f} s")
+        elapsed = time.monotonic() - started
+        log(f"conn {self.number}: garbage preface connection over after {elapsed:.1f} s")
         self.close()
 
     def feed(self, data):

@@ -4,8 +4,20 @@ import MTLS
 /// `Tests/Peers/h2_fault_server.py`: an HTTP/2 server over mutual TLS (Python, the `h2` package)
 /// that misbehaves on purpose, chosen by the request path: `/ok`, `/echo`, `/refuse-once`,
 /// `/goaway-once`, `/reset`, `/stall`, `/no-read`, `/huge-headers`, `/malformed`, `/drop`,
-/// `/slow-trickle`; anything else is 404. See the script for what each one does.
+/// `/slow-trickle`, `/freeze`, and the hostile-server matrix of frame-level misbehaviour
+/// (`/settings-flood`, `/ping-flood`, `/rst-flood`, `/window-overflow`, `/data-beyond-window`,
+/// `/body-beyond-length`, `/continuation-flood`, `/hpack-bomb`, `/stream-reuse`, `/goaway-lower`);
+/// anything else is 404. See the script for what each one does.
 public enum FaultServer {
+    /// Misbehaviour that comes before any request, so the whole server has to be started for it.
+    public enum Mode: String, Sendable {
+        /// Behaviour by request path.
+        case normal
+        /// Every connection gets 64 bytes of junk instead of the server's SETTINGS, then silence
+        /// (held open until the client closes it, at most 30 s); no request is ever read.
+        case garbagePreface = "garbage-preface"
+    }
+
     /// The script, found from this source file: `<repo>/Tests/Peers/h2_fault_server.py`.
     public static var scriptPath: String {
         URL(fileURLWithPath: #filePath)        // <repo>/Tests/TestSupport/FaultServer.swift
@@ -21,14 +33,16 @@ public enum FaultServer {
     /// (one line per request) is `env-<port>.log` in a scratch directory of `TestPKI.shared`.
     public static func start(certificate: String = TestPKI.shared.path("server.pem"),
                              key: String = TestPKI.shared.path("server.key"),
-                             clientCA: String = TestPKI.shared.path("ca.pem")) async throws -> PeerProcess {
+                             clientCA: String = TestPKI.shared.path("ca.pem"),
+                             mode: Mode = .normal) async throws -> PeerProcess {
         let script = scriptPath
         guard FileManager.default.fileExists(atPath: script) else {
             throw TLSError(.ioError, "the fault server script is missing: \(script)")
         }
         let logDirectory = try TestPKI.shared.scratch("fault-server")
         return try await PeerProcess.start("/usr/bin/env", logDirectory: logDirectory) { port in
-            ["python3", script, "--port", String(port), "--cert", certificate, "--key", key, "--ca", clientCA]
+            ["python3", script, "--port", String(port), "--cert", certificate, "--key", key, "--ca", clientCA,
+             "--mode", mode.rawValue]
         }
     }
 }
