@@ -140,7 +140,8 @@ struct Doctor {
 
     static func fix(for code: TLSError.Code) -> String {
         switch code {
-        case .untrustedServer: "the server's CA is not trusted: pass --cacert (an emulator's ca.pem) or fix the system store"
+        case .untrustedServer, .selfSignedServer, .incompleteChain:
+            "the server's CA is not trusted (or its chain is incomplete): pass --cacert (an emulator's ca.pem) or fix the system store"
         case .hostnameMismatch: "the certificate is for another name: check the endpoint and --connect-to"
         case .clientCertificateRejected: "use a certificate issued by a CA the server trusts (your organisation's), and not expired"
         case .connectionRefused, .connectTimeout, .nameResolution: "the endpoint is unreachable: check the network or --connect-to"

@@ -46,15 +46,17 @@ public final class CertificateAuthority: Sendable {
             .ca().sign(issuer: nil, issuerKey: key)
     }
 
-    /// A new intermediate CA signed by `issuer`.
+    /// A new intermediate CA signed by `issuer`. `isCA: false` makes a broken one whose certificate
+    /// lacks the CA constraint (to test that clients refuse what it signs).
     public init(intermediateOf issuer: CertificateAuthority, commonName: String, keyType: KeyType = .ecdsaP256,
-                notBefore: Date = Date() - 3600, notAfter: Date = Date() + 5 * 365 * 86400) throws {
+                notBefore: Date = Date() - 3600, notAfter: Date = Date() + 5 * 365 * 86400, isCA: Bool = true) throws {
         key = try GeneratedKey(keyType)
         parents = issuer.chainAbove
         isIntermediate = true
-        certificate = try CertificateBuilder(subject: "CN=\(commonName),O=swift-google-mtls", key: key,
+        let builder = try CertificateBuilder(subject: "CN=\(commonName),O=swift-google-mtls", key: key,
                                              notBefore: notBefore, notAfter: notAfter)
-            .ca().sign(issuer: issuer.certificate, issuerKey: issuer.key)
+        certificate = try (isCA ? builder.ca() : builder.notCA())
+            .sign(issuer: issuer.certificate, issuerKey: issuer.key)
     }
 
     private let isIntermediate: Bool
@@ -84,15 +86,27 @@ public final class CertificateAuthority: Sendable {
     /// The CA certificate as PEM, to give to peers as their trust root.
     public var certificatePEM: String { certificate.pem }
 
-    /// A server certificate for the given DNS names (wildcards allowed) and IP addresses.
+    /// A server certificate for the given DNS names (wildcards allowed) and IP addresses;
+    /// `sha1: true` signs it with SHA-1 (to test that clients refuse it).
     public func makeServerCertificate(dnsNames: [String], ipAddresses: [String] = [], keyType: KeyType = .ecdsaP256,
-                                      notBefore: Date = Date() - 3600, notAfter: Date = Date() + 30 * 86400) throws -> IssuedCertificate {
+                                      notBefore: Date = Date() - 3600, notAfter: Date = Date() + 30 * 86400,
+                                      sha1: Bool = false) throws -> IssuedCertificate {
         let leafKey = try GeneratedKey(keyType)
         let builder = try CertificateBuilder(subject: "CN=\(dnsNames.first ?? ipAddresses.first ?? "server"),O=swift-google-mtls",
                                              key: leafKey, notBefore: notBefore, notAfter: notAfter)
             .names(dns: dnsNames, ip: ipAddresses).purpose(GNUTLS_KP_TLS_WWW_SERVER)
-        return IssuedCertificate(certificate: try builder.sign(issuer: certificate, issuerKey: key),
+        return IssuedCertificate(certificate: try builder.sign(issuer: certificate, issuerKey: key,
+                                                               digest: sha1 ? GNUTLS_DIG_SHA1 : nil),
                                  intermediates: chainAbove, key: leafKey)
+    }
+
+    /// A self-signed server certificate (no CA at all) for the given DNS names.
+    public static func makeSelfSignedServerCertificate(dnsNames: [String]) throws -> IssuedCertificate {
+        let leafKey = try GeneratedKey(.ecdsaP256)
+        let builder = try CertificateBuilder(subject: "CN=\(dnsNames.first ?? "server"),O=swift-google-mtls", key: leafKey,
+                                             notBefore: Date() - 3600, notAfter: Date() + 30 * 86400)
+            .names(dns: dnsNames, ip: []).purpose(GNUTLS_KP_TLS_WWW_SERVER)
+        return IssuedCertificate(certificate: try builder.sign(issuer: nil, issuerKey: leafKey), intermediates: [], key: leafKey)
     }
 
     /// A client certificate (clientAuth) with the given common name.
@@ -120,6 +134,11 @@ public struct IssuedCertificate: Sendable {
 
     /// The certificate followed by its intermediates, as PEM.
     public var chainPEM: String { ([certificate] + intermediates).map(\.pem).joined() }
+
+    /// The same certificate without its intermediates (a server that forgets to send them).
+    public var withoutIntermediates: IssuedCertificate {
+        IssuedCertificate(certificate: certificate, intermediates: [], key: key)
+    }
 
     /// The private key as PEM in the given format.
     public func privateKeyPEM(_ format: PrivateKeyFormat = .pkcs8) throws -> String {
@@ -234,6 +253,12 @@ struct CertificateBuilder {
         return self
     }
 
+    /// Marks the certificate as not a CA, with no other constraint.
+    func notCA() throws -> CertificateBuilder {
+        try GnuTLS.check(gnutls_x509_crt_set_basic_constraints(crt.handle, 0, -1), .invalidConfiguration, "constraints")
+        return self
+    }
+
     func names(dns: [String], ip: [String]) throws -> CertificateBuilder {
         for name in dns {
             try GnuTLS.check(gnutls_x509_crt_set_subject_alt_name(crt.handle, GNUTLS_SAN_DNSNAME, name,
@@ -260,8 +285,9 @@ struct CertificateBuilder {
         return self
     }
 
-    /// Signs with the issuer's key (self-signs when `issuer` is nil) and returns the parsed result.
-    func sign(issuer: Certificate?, issuerKey: GeneratedKey) throws -> Certificate {
+    /// Signs with the issuer's key (self-signs when `issuer` is nil) and returns the parsed result;
+    /// `digest` overrides the usual hash (tests of weak signatures).
+    func sign(issuer: Certificate?, issuerKey: GeneratedKey, digest: gnutls_digest_algorithm_t? = nil) throws -> Certificate {
         let issuerCrt = try issuer.map { try X509Certificate(der: $0.der, source: "issuer certificate") }
         if let issuerCrt {
             var id = [UInt8](repeating: 0, count: 64)
@@ -272,7 +298,7 @@ struct CertificateBuilder {
         }
         _ = try withExtendedLifetime(issuerCrt) {
             try GnuTLS.check(gnutls_x509_crt_sign2(crt.handle, issuerCrt?.handle ?? crt.handle, issuerKey.handle,
-                                                   issuerKey.signatureDigest, 0), .invalidConfiguration, "signing")
+                                                   digest ?? issuerKey.signatureDigest, 0), .invalidConfiguration, "signing")
         }
         // Export and parse again: a freshly signed gnutls_x509_crt_t reports stale fields (host names).
         return try Certificate(der: crt.der)

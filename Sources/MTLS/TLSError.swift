@@ -27,6 +27,17 @@ public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let pkcs11 = Code("pkcs11")
         /// The server's chain does not lead to a trusted root.
         public static let untrustedServer = Code("untrustedServer")
+        /// The server's certificate is self-signed (not issued by any CA).
+        public static let selfSignedServer = Code("selfSignedServer")
+        /// The server's chain stops at a certificate whose issuer it did not send and we do not trust:
+        /// usually an intermediate certificate missing from the server's configuration.
+        public static let incompleteChain = Code("incompleteChain")
+        /// A certificate in the server's chain was signed by a certificate that is not a CA.
+        public static let signerNotCA = Code("signerNotCA")
+        /// A certificate in the server's chain is signed with an insecure algorithm (e.g. SHA-1).
+        public static let insecureAlgorithm = Code("insecureAlgorithm")
+        /// The server's key is too weak (e.g. RSA under 2048 bits).
+        public static let weakKey = Code("weakKey")
         /// The server's certificate is not valid for the host name we asked for.
         public static let hostnameMismatch = Code("hostnameMismatch")
         /// A certificate in the server's chain has expired.

@@ -62,7 +62,29 @@ extension TLSSession {
         let detail = gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) >= 0
             ? String(decoding: GnuTLS.take(&text), as: UTF8.self) : "status \(status)"
         let name = serverName
-        if has(GNUTLS_CERT_SIGNER_NOT_FOUND) || has(GNUTLS_CERT_SIGNER_NOT_CA) {
+        let chain = peerChain()
+        if has(GNUTLS_CERT_SIGNER_NOT_CA) {
+            return TLSError(.signerNotCA, "the chain of \(name) has a certificate signed by one that is not a CA "
+                            + "(\(detail)); the server's intermediate certificate is wrong", gnutlsError: result)
+        }
+        if has(GNUTLS_CERT_INSECURE_ALGORITHM) {
+            if let leaf = chain.first, leaf.keyAlgorithm.hasPrefix("RSA-"), let bits = Int(leaf.keyAlgorithm.dropFirst(4)), bits < 2048 {
+                return TLSError(.weakKey, "the certificate of \(name) has a \(bits)-bit RSA key, too weak to trust "
+                                + "(2048 bits at least)", gnutlsError: result)
+            }
+            return TLSError(.insecureAlgorithm, "the chain of \(name) is signed with an insecure algorithm such as SHA-1 "
+                            + "(\(detail))", gnutlsError: result)
+        }
+        if has(GNUTLS_CERT_SIGNER_NOT_FOUND) {
+            if chain.count == 1, let leaf = chain.first, leaf.subject == leaf.issuer {
+                return TLSError(.selfSignedServer, "the certificate of \(name) is self-signed (\(leaf.subject)); "
+                                + "add it to the trust roots only if you trust this server", gnutlsError: result)
+            }
+            if let last = chain.last, last.subject != last.issuer {
+                return TLSError(.incompleteChain, "the chain of \(name) ends at \(last.subject), whose issuer "
+                                + "\(last.issuer) the server did not send and we do not trust: an intermediate "
+                                + "certificate is missing on the server, or its CA is not in the trust roots", gnutlsError: result)
+            }
             return TLSError(.untrustedServer, "the certificate of \(name) is not signed by a trusted authority "
                             + "(\(detail)); add its CA to the trust roots if you trust it", gnutlsError: result)
         }
@@ -83,6 +105,13 @@ extension TLSSession {
                             + "(\(detail))", gnutlsError: result)
         }
         return TLSError(.untrustedServer, "the certificate of \(name) did not verify (\(detail))", gnutlsError: result)
+    }
+
+    /// The certificates the peer sent, leaf first.
+    private func peerChain() -> [Certificate] {
+        var count: UInt32 = 0
+        guard let list = gnutls_certificate_get_peers(handle, &count) else { return [] }
+        return (0..<Int(count)).compactMap { try? Certificate(der: Array(UnsafeBufferPointer(start: list[$0].data, count: Int(list[$0].size)))) }
     }
 
     private func alertError(_ result: Int32) -> TLSError {

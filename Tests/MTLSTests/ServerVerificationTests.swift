@@ -8,12 +8,16 @@ struct ServerVerificationTests {
     let pki = TestPKI.shared
 
     /// Starts gnutls-serv with `server` as its certificate and connects to it as `TestPKI.serverName`.
-    private func connectionError(serverCertificate server: IssuedCertificate,
+    /// The error connecting to a gnutls-serv presenting `server` (followed by `extraChain`, e.g. a root).
+    private func connectionError(serverCertificate server: IssuedCertificate, extraChain: [Certificate] = [],
                                  trust: TrustRoots? = nil) async throws -> TLSError? {
         let directory = try pki.scratch("server-cert")
         let certificate = directory.appendingPathComponent("server.pem").path
         let key = directory.appendingPathComponent("server.key").path
         try server.write(certificateTo: certificate, keyTo: key)
+        if !extraChain.isEmpty {
+            try Data((server.chainPEM + extraChain.map(\.pem).joined()).utf8).write(to: URL(fileURLWithPath: certificate))
+        }
         let peer = try await GnuTLSServ.start(certificate: certificate, key: key)
         defer { peer.stop() }
         var configuration = pki.configuration(identity: try pki.client.identity())
@@ -39,17 +43,46 @@ struct ServerVerificationTests {
         #expect(error?.code == .hostnameMismatch)
     }
 
-    @Test("a server certificate from an unknown CA is refused with untrustedServer")
+    @Test("a chain up to a root we do not trust is refused with untrustedServer")
     func unknownCAIsRefused() async throws {
         let foreign = try pki.otherAuthority.makeServerCertificate(dnsNames: [TestPKI.serverName])
-        let error = try await connectionError(serverCertificate: foreign)
+        let error = try await connectionError(serverCertificate: foreign, extraChain: [pki.otherAuthority.certificate])
         #expect(error?.code == .untrustedServer)
     }
 
-    @Test("our test server is refused with the system trust store, which does not know its CA")
+    @Test("our test server (leaf only) is refused with the system trust store: its issuer is neither sent nor trusted")
     func systemStoreRefusesTestCA() async throws {
         let error = try await connectionError(serverCertificate: pki.server, trust: .system)
-        #expect(error?.code == .untrustedServer)
+        #expect(error?.code == .incompleteChain)
+    }
+
+    /// The rest of the bad-certificate matrix: each refusal has its own code.
+    @Test("self-signed, missing intermediate, intermediate that is no CA, SHA-1 and RSA-1024 are each refused distinctly",
+          arguments: ["selfSigned", "missingIntermediate", "intermediateNotCA", "sha1", "rsa1024"])
+    func badCertificateMatrix(_ kind: String) async throws {
+        let server: IssuedCertificate
+        let expected: TLSError.Code
+        switch kind {
+        case "selfSigned":
+            server = try CertificateAuthority.makeSelfSignedServerCertificate(dnsNames: [TestPKI.serverName])
+            expected = .selfSignedServer
+        case "missingIntermediate":
+            let intermediate = try CertificateAuthority(intermediateOf: pki.authority, commonName: "Issuing CA")
+            server = try intermediate.makeServerCertificate(dnsNames: [TestPKI.serverName]).withoutIntermediates
+            expected = .incompleteChain
+        case "intermediateNotCA":
+            let fake = try CertificateAuthority(intermediateOf: pki.authority, commonName: "Not a CA", isCA: false)
+            server = try fake.makeServerCertificate(dnsNames: [TestPKI.serverName])
+            expected = .signerNotCA
+        case "sha1":
+            server = try pki.authority.makeServerCertificate(dnsNames: [TestPKI.serverName], sha1: true)
+            expected = .insecureAlgorithm
+        default:
+            server = try pki.authority.makeServerCertificate(dnsNames: [TestPKI.serverName], keyType: .rsa(bits: 1024))
+            expected = .weakKey
+        }
+        let error = try await connectionError(serverCertificate: server)
+        #expect(error?.code == expected, "\(error?.message ?? "no error")")
     }
 
     @Test("an expired server certificate is refused with certificateExpired")
