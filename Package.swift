@@ -238,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GoogleAPIEmulatorTests",
-            dependencies: ["GoogleAPIEmulator", "GoogleAuth", "HTTP2", "MTLS", "TestSupport", "GMTLS"],
+            dependencies: ["GoogleAPIEmulator", "GoogleAPICore", "GoogleAuth", "HTTP2", "MTLS", "TestSupport", "GMTLS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

@@ -37,7 +37,10 @@ struct RequestCommand {
     private func requestHeaders() throws -> HTTPHeaders {
         var headers: HTTPHeaders = ["user-agent": "gmtls/1 swift-google-mtls"]
         for header in arguments.all("--header") {
-            guard let colon = header.firstIndex(of: ":") else { throw UsageError("-H takes 'Name: value', not \(header)") }
+            guard let colon = header.firstIndex(of: ":") else {
+                // Only the first word: the rest may be a credential ("Authorization Bearer ya29...").
+                throw UsageError("-H takes 'Name: value'; the one starting '\(header.prefix { $0 != " " }.prefix(40))' has no colon")
+            }
             headers.replaceOrAdd(name: String(header[..<colon]).lowercased(),
                                  value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }

@@ -87,7 +87,7 @@ extension ClientCertificateSource {
             var output = try CommandRunner.run(command, timeout: timeout)
             defer { output.stdout.zeroize() }
             guard output.status == 0 else {
-                let detail = String(decoding: output.stderr.prefix(500), as: UTF8.self).trimmed
+                let detail = SecureConnect.diagnostic(output.stderr)
                 throw GoogleAuthError(.certificateProvider, "the certificate provider command \(command[0]) (from \(metadata)) "
                                       + "exited with status \(output.status)" + (detail.isEmpty ? "" : ": \(detail)"))
             }

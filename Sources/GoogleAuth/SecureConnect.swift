@@ -22,6 +22,17 @@ enum SecureConnect {
         return argv
     }
 
+    /// A failed provider's stderr for an error message: every PEM block (a key, a passphrase, a
+    /// certificate) cut out, then at most 500 bytes.
+    static func diagnostic(_ stderr: [UInt8]) -> String {
+        var text = String(decoding: stderr, as: UTF8.self)
+        while let begin = text.firstRange(of: "-----BEGIN ") {
+            let end = text[begin.upperBound...].firstRange(of: "-----END ").flatMap { text[$0.upperBound...].firstRange(of: "-----") }
+            text.replaceSubrange(begin.lowerBound..<(end?.upperBound ?? text.endIndex), with: "[PEM block removed]")
+        }
+        return String(decoding: Array(text.utf8).prefix(500), as: UTF8.self).trimmed
+    }
+
     /// The certificate chain, key and passphrase a provider printed, accepted and rejected exactly
     /// as Google's Python library does: the chain runs from the first BEGIN CERTIFICATE to the last
     /// END CERTIFICATE, likewise the key; a passphrase block is required when `expectEncryptedKey`

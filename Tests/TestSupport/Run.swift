@@ -38,3 +38,28 @@ func launchNow(_ executable: String, _ arguments: [String], environment: [String
     process.waitUntilExit()
     return (process.terminationStatus, text)
 }
+
+/// `launch` keeping stdout and stderr apart (stderr goes through a file, so neither pipe can fill
+/// while the other is read).
+public func launchSeparately(_ executable: String, _ arguments: [String],
+                             environment: [String: String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await BlockingWork.run("launch \(executable)") {
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: errors, contents: nil), let errorHandle = FileHandle(forWritingAtPath: errors) else {
+            throw TLSError(.ioError, "cannot create \(errors)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: errors) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = errorHandle
+        try process.run()
+        try errorHandle.close()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, try String(contentsOfFile: errors, encoding: .utf8))
+    }
+}
