@@ -4,9 +4,11 @@
 BUILD_PACKAGES := libgnutls28-dev libnghttp2-dev zlib1g-dev pkg-config
 PEER_PACKAGES  := nginx gnutls-bin softhsm2 nghttp2-server curl tinyproxy
 PYTHON_PACKAGES := h2 google-auth google-cloud-storage google-cloud-pubsub google-cloud-secret-manager
+FUZZ_SECONDS   ?= 60
+SOAK_SECONDS   ?= 1800
 SOFTHSM_DIR    := $(CURDIR)/.build/softhsm
 
-.PHONY: all build demo test deps peers check-dependencies clean generate check-deep softhsm
+.PHONY: all build demo test deps peers check-dependencies clean generate check-deep fuzz softhsm
 
 all: build
 
@@ -45,18 +47,14 @@ softhsm:
 	rm -rf $(SOFTHSM_DIR) && mkdir -p $(SOFTHSM_DIR)/tokens
 	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' $(SOFTHSM_DIR)/tokens > $(SOFTHSM_DIR)/softhsm2.conf
 
-## check-deep: the whole suite under ThreadSanitizer and AddressSanitizer (separate build trees), then a 30-minute soak.
+## check-deep: the suite under ThreadSanitizer and AddressSanitizer, every fuzz target (FUZZ_SECONDS,
+## default 60) and the soak (SOAK_SECONDS, default 1800), then a summary table.
 check-deep: peers softhsm
-	swift build --build-tests --sanitize=thread --scratch-path .build/tsan
-	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 TSAN_OPTIONS=halt_on_error=1 \
-		swift test --skip-build --sanitize=thread --scratch-path .build/tsan
-	swift build --build-tests --sanitize=address --scratch-path .build/asan
-	@# Leak checks off: executables exit with their event-loop threads still running (not a leak).
-	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=8 ASAN_OPTIONS=detect_leaks=0 \
-		swift test --skip-build --sanitize=address --scratch-path .build/asan
-	@# 30 minutes of the soak, optimised.
-	swift build -c release --product soak
-	"$$(swift build -c release --show-bin-path)/soak" --seconds 1800 --concurrency 200
+	SOFTHSM2_CONF=$(SOFTHSM_DIR)/softhsm2.conf FUZZ_SECONDS=$(FUZZ_SECONDS) SOAK_SECONDS=$(SOAK_SECONDS) scripts/check-deep.sh
+
+## fuzz: only the fuzz targets, FUZZ_SECONDS each (TARGETS="pem discovery" for some).
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(TARGETS)
 
 ## generate: regenerate the typed API modules from Discovery documents (API=name:version for one more).
 generate: deps

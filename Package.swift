@@ -107,8 +107,13 @@ let package = Package(
             dependencies: ["GoogleAPICore"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "GoogleAPIGeneratorKit",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "GoogleAPIGenerator",
+            dependencies: ["GoogleAPIGeneratorKit"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -227,13 +232,13 @@ let package = Package(
         ),
         .testTarget(
             name: "GoogleAPIGeneratorTests",
-            dependencies: ["GoogleAPIGenerator", "GoogleAPIGeneratorWidgetsFixture", "GoogleAPIGeneratorTinyFixture", "GoogleAPICore"],
+            dependencies: ["GoogleAPIGeneratorKit", "GoogleAPIGeneratorWidgetsFixture", "GoogleAPIGeneratorTinyFixture", "GoogleAPICore"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "GoogleAPICoreTests",
-            dependencies: ["GoogleAPICore", "GoogleAPIEmulator", "GoogleAuth", "MTLS", "TestSupport"],
+            dependencies: ["GoogleAPICore", "GoogleAPIEmulator", "GoogleStorage", "GoogleAuth", "MTLS", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
@@ -248,3 +253,15 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz.sh, `make check-deep`): only with GMTLS_FUZZ=1, built with
+// `--sanitize=fuzzer`, because libFuzzer supplies their `main`.
+if Context.environment["GMTLS_FUZZ"] == "1" {
+    package.products.append(.executable(name: "fuzz", targets: ["Fuzz"]))
+    package.targets.append(.executableTarget(
+        name: "Fuzz",
+        dependencies: ["GoogleAuth", "GoogleAPICore", "GoogleAPIGeneratorKit", "GoogleStorage", "HTTP2", "MTLS"],
+        path: "Fuzz/Targets",
+        swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
+    ))
+}

@@ -100,10 +100,12 @@ public struct GoogleAPIError: Error, Sendable, Hashable, CustomStringConvertible
                    retryDelay: retryDelay.flatMap(Self.duration))
         }
 
-        /// `"1.5s"` → 1.5 s.
+        /// `"1.5s"` → 1.5 s; nil unless it is a google.protobuf.Duration's JSON within its range
+        /// (0 to 10 000 years): a hostile `"1e300s"` must not crash the conversion.
         static func duration(_ text: String) -> Duration? {
-            guard text.hasSuffix("s"), let seconds = Double(text.dropLast()) else { return nil }
-            return .milliseconds(Int(seconds * 1000))
+            guard text.hasSuffix("s"), let seconds = Double(text.dropLast()),
+                  seconds.isFinite, (0...315_576_000_000).contains(seconds) else { return nil }
+            return .milliseconds(Int64(seconds * 1000))
         }
     }
 }

@@ -60,10 +60,17 @@ public struct GoogleBytes: Codable, Sendable, Hashable {
 
 /// A `format: date-time` field: an RFC 3339 timestamp, with or without fractional seconds.
 public struct GoogleTimestamp: Codable, Sendable, Hashable {
-    /// The instant.
-    public var date: Date
-    /// Wraps `date`.
-    public init(_ date: Date) { self.date = date }
+    /// The RFC 3339 text, exactly as the API sent it: sent back unchanged, so nanoseconds and the
+    /// offset survive a read-modify-write (a `Date` keeps about a microsecond).
+    public let rfc3339: String
+    /// The instant, to `Date`'s precision.
+    public let date: Date
+
+    /// The instant `date`, written with millisecond precision in UTC.
+    public init(_ date: Date) {
+        self.date = date
+        rfc3339 = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -73,11 +80,17 @@ public struct GoogleTimestamp: Codable, Sendable, Hashable {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not an RFC 3339 timestamp")
         }
         self.date = date
+        rfc3339 = text
     }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        try container.encode(rfc3339)
     }
+
+    /// Equal when the texts are: two spellings of one instant differ, as they would on the wire.
+    public static func == (lhs: GoogleTimestamp, rhs: GoogleTimestamp) -> Bool { lhs.rfc3339 == rhs.rfc3339 }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rfc3339) }
 }
 
 /// A field of `type: any`: whatever JSON the API sends.

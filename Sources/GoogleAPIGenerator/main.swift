@@ -1,3 +1,5 @@
+import GoogleAPIGeneratorKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -13,18 +13,10 @@ actor HTTP1Connection: PooledConnection {
     /// Uploads larger than this ask `Expect: 100-continue` first.
     static let continueThreshold = 1 << 20
 
-    /// How the current response's body ends.
-    private enum Framing {
-        case none
-        case length(Int)
-        case chunked
-        case untilClose
-    }
-
     /// The exchange in progress.
     private struct Exchange {
         let id: Int32
-        var framing: Framing
+        var framing: HTTP1ResponseHead.Framing
         var chunkLeft = 0
         var finished = false
         var keepAlive: Bool
@@ -111,8 +103,8 @@ actor HTTP1Connection: PooledConnection {
 
     /// Waits up to a second for `100 Continue`; a final answer instead is returned (the body is then
     /// not sent). A server that says nothing gets the body after the second, as RFC 9110 allows.
-    private func awaitContinue() async throws -> HTTP2Stream.Head? {
-        let head = try await withThrowingTaskGroup(of: HTTP2Stream.Head?.self) { group in
+    private func awaitContinue() async throws -> HTTP1ResponseHead? {
+        let head = try await withThrowingTaskGroup(of: HTTP1ResponseHead?.self) { group in
             group.addTask { try await self.readHead() }
             group.addTask { try await Task.sleep(for: .seconds(1)); return nil }
             defer { group.cancelAll() }
@@ -140,20 +132,11 @@ actor HTTP1Connection: PooledConnection {
         Array(String(bytes.count, radix: 16).utf8) + [13, 10] + bytes + [13, 10]
     }
 
-    /// How the body of `head` ends, and whether the connection stays open after it.
-    private func settle(_ head: HTTP2Stream.Head, method: String) throws -> HTTP2Stream.Head {
-        let connection = head.headers.first(name: "connection")?.lowercased() ?? ""
-        exchange?.keepAlive = connection != "close"
-        if method == "HEAD" || head.status == 204 || head.status == 304 {
-            exchange?.framing = .none
-        } else if head.headers.first(name: "transfer-encoding")?.lowercased().contains("chunked") == true {
-            exchange?.framing = .chunked
-        } else if let length = head.headers.first(name: "content-length").flatMap(Int.init) {
-            exchange?.framing = .length(length)
-        } else {
-            exchange?.framing = .untilClose
-            exchange?.keepAlive = false
-        }
+    /// Notes how the body of `head` ends and whether the connection stays open after it.
+    private func settle(_ head: HTTP1ResponseHead, method: String) throws -> HTTP2Stream.Head {
+        let (framing, keepAlive) = try head.framing(method: method, authority: authority)
+        exchange?.framing = framing
+        exchange?.keepAlive = keepAlive
         var headers = head.headers
         headers.remove(name: "transfer-encoding")
         headers.remove(name: "connection")
@@ -163,12 +146,11 @@ actor HTTP1Connection: PooledConnection {
     // MARK: reading
 
     /// Reads one response head.
-    private func readHead() async throws -> HTTP2Stream.Head {
+    private func readHead() async throws -> HTTP1ResponseHead {
         while true {
             if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
-                let text = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-                buffer.removeFirst(end.upperBound)
-                return try Self.parseHead(text, authority: authority)
+                defer { buffer.removeFirst(end.upperBound) }
+                return try HTTP1ResponseHead.parse(buffer[..<end.lowerBound], authority: authority)
             }
             guard buffer.count < 256 * 1024 else {
                 throw HTTPClientError(.protocolError, "\(authority) sent a response head larger than 256 KiB")
@@ -177,22 +159,6 @@ actor HTTP1Connection: PooledConnection {
                 throw HTTPClientError(.connectionClosed, "\(authority) closed the connection before answering")
             }
         }
-    }
-
-    private static func parseHead(_ text: String, authority: String) throws -> HTTP2Stream.Head {
-        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let parts = lines.first?.split(separator: " ", maxSplits: 2) ?? []
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-            throw HTTPClientError(.protocolError, "\(authority) did not answer with HTTP/1.1: \"\(lines.first?.prefix(80) ?? "")\"")
-        }
-        var fields: [(String, String)] = []
-        for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else {
-                throw HTTPClientError(.protocolError, "\(authority) sent a malformed header line")
-            }
-            fields.append((line[..<colon].lowercased(), String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })))
-        }
-        return HTTP2Stream.Head(status: status, headers: HTTPHeaders(fields))
     }
 
     /// Reads more from the connection into the buffer; false at a clean end of the stream.
@@ -243,9 +209,7 @@ actor HTTP1Connection: PooledConnection {
     private func nextChunk(_ current: inout Exchange) async throws -> [UInt8]? {
         if current.chunkLeft == 0 {
             let sizeLine = try await line()
-            guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16) else {
-                throw HTTPClientError(.protocolError, "\(authority) sent a malformed chunk size")
-            }
+            let size = try HTTP1ResponseHead.chunkSize(sizeLine, authority: authority)
             if size == 0 {
                 finishedTrailers[current.id] = try await trailers()
                 current.finished = true
@@ -282,9 +246,7 @@ actor HTTP1Connection: PooledConnection {
         while true {
             let text = try await line()
             if text.isEmpty { return fields.isEmpty ? nil : HTTPHeaders(fields) }
-            if let colon = text.firstIndex(of: ":") {
-                fields.append((text[..<colon].lowercased(), String(text[text.index(after: colon)...].drop { $0 == " " })))
-            }
+            if let field = HTTP1ResponseHead.field(text[...]) { fields.append(field) }
         }
     }
 

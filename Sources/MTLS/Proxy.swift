@@ -60,7 +60,7 @@ public struct Proxy: Sendable, Hashable, CustomStringConvertible {
 
     /// `text` with any password in it replaced.
     static func redacted(_ text: String) -> String {
-        guard let at = text.lastIndex(of: "@"), let scheme = text.firstRange(of: "://"),
+        guard let at = text.lastIndex(of: "@"), let scheme = text.firstRange(of: "://"), scheme.upperBound <= at,
               let colon = text[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
         return String(text[..<colon]) + ":<redacted>" + text[at...]
     }
@@ -114,6 +114,7 @@ public struct ProxySettings: Sendable, Hashable {
             pattern = String(pattern[..<colon])
         }
         pattern = pattern.filter { $0 != "[" && $0 != "]" }
+        guard !pattern.isEmpty else { return false }
         if let address = IPAddress(name) {
             return CIDR(pattern).map { $0.contains(address) } ?? (IPAddress(pattern) == address)
         }
@@ -128,7 +129,7 @@ struct CIDR {
     let bits: Int
 
     init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let network = IPAddress(String(parts[0])) else { return nil }
         let bits = parts.count == 2 ? Int(parts[1]) : network.count * 8
         guard let bits, (0...network.count * 8).contains(bits) else { return nil }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GoogleAPIGenerator
+@testable import GoogleAPIGeneratorKit
 
 @Suite struct DeterminismTests {
     @Test func sameDocumentGivesSameOutput() throws {

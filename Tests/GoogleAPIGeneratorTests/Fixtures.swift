@@ -1,5 +1,5 @@
 import Foundation
-@testable import GoogleAPIGenerator
+@testable import GoogleAPIGeneratorKit
 
 /// The fixture documents and golden files next to this file (found through `#filePath`).
 enum Fixtures {

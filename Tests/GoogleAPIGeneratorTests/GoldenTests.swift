@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GoogleAPIGenerator
+@testable import GoogleAPIGeneratorKit
 
 /// One fixture document and the module its golden files are in.
 struct GoldenCase: Sendable, CustomTestStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-@testable import GoogleAPIGenerator
+@testable import GoogleAPIGeneratorKit
 
 @Suite struct ServicePlannerTests {
     private func service() throws -> ServicePlan {

@@ -20,6 +20,10 @@ struct ProxySettingsTests {
         ("::1", "::1", 443, true),
         ("10.0.0.0/8", "ten.example", 443, false),
         ("LOCALHOST", "localhost", 443, true),
+        // Found by fuzzing: entries that are empty once brackets go crashed the CIDR parser.
+        ("[]", "10.1.2.3", 443, false),
+        ("[]", "storage.googleapis.com", 443, false),
+        ("/8", "10.1.2.3", 443, false),
     ] as [(String, String, Int, Bool)])
     func noProxyMatching(_ entry: String, _ host: String, _ port: Int, _ expected: Bool) {
         #expect(ProxySettings.matches(entry, host: host, port: port) == expected)
@@ -38,6 +42,12 @@ struct ProxySettingsTests {
         let error = #expect(throws: TLSError.self) { try Proxy(url: "ftp://bob:hunter2@proxy:21") }
         #expect(error?.message.contains("hunter2") == false)
         #expect(error?.message.contains("<redacted>") == true)
+    }
+
+    @Test("a proxy URL with @ before its scheme separator is refused, not a crash (found by fuzzing)")
+    func atSignBeforeSchemeIsRefused() {
+        #expect(throws: TLSError.self) { try Proxy(url: "user@proxy://x") }
+        #expect(throws: TLSError.self) { try ProxySettings.fromEnvironment(["HTTPS_PROXY": "a:b@c://d"]) }
     }
 
     @Test("the lower-case variable wins, HTTPS_PROXY before ALL_PROXY, and NO_PROXY exempts hosts")

@@ -5,16 +5,16 @@ import Foundation
 #endif
 
 /// One generated source file.
-struct GeneratedFile: Sendable, Equatable {
-    var name: String
-    var contents: String
+package struct GeneratedFile: Sendable, Equatable {
+    package var name: String
+    package var contents: String
 }
 
 /// Turns a Discovery document into the files of one Swift module.
-enum Generator {
+package enum Generator {
     /// `Client.swift` and `Models.swift` for the document in `json`; `moduleName` only
     /// appears in the banner (the code never names its own module).
-    static func generate(json: Data, moduleName: String? = nil) throws -> [GeneratedFile] {
+    package static func generate(json: Data, moduleName: String? = nil) throws -> [GeneratedFile] {
         let document = try decode(json)
         let clientName = clientName(for: document)
         let module = moduleName ?? defaultModuleName(for: document)

@@ -1,7 +1,7 @@
 /// The generator's command line:
 /// `GoogleAPIGenerator --discovery FILE.json --output DIR [--module NAME]`, or
 /// `GoogleAPIGenerator --discovery FILE.json --print-module-name`.
-struct CommandLineOptions: Equatable {
+package struct CommandLineOptions: Equatable {
     /// The Discovery document to read.
     var discovery: String
     /// The module directory that receives `Client.swift` and `Models.swift`.
@@ -11,14 +11,14 @@ struct CommandLineOptions: Equatable {
     /// Print the module name and exit.
     var printModuleName = false
 
-    static let usage = """
+    package static let usage = """
         usage: GoogleAPIGenerator --discovery FILE.json --output DIR [--module NAME]
                GoogleAPIGenerator --discovery FILE.json --print-module-name
         Writes DIR/Client.swift and DIR/Models.swift for one Google API Discovery document.
         """
 
     /// Parses the arguments (without the program name).
-    init(arguments: [String]) throws(CommandLineError) {
+    package init(arguments: [String]) throws(CommandLineError) {
         var discovery: String?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
@@ -44,7 +44,7 @@ struct CommandLineOptions: Equatable {
 }
 
 /// A command line that cannot be run.
-enum CommandLineError: Error, Equatable {
+package enum CommandLineError: Error, Equatable {
     case invalid(String)
     case helpRequested
 }

@@ -5,9 +5,9 @@ import Foundation
 #endif
 
 /// Runs the generator from parsed options: reads the document, writes the module's files.
-enum GeneratorCommand {
+package enum GeneratorCommand {
     /// Generates, and returns the lines to print.
-    static func run(_ options: CommandLineOptions) throws -> [String] {
+    package static func run(_ options: CommandLineOptions) throws -> [String] {
         let json = try Data(contentsOf: URL(filePath: options.discovery))
         if options.printModuleName {
             let document = try Generator.decode(json)
