@@ -14,9 +14,12 @@ targets=("$@")
 
 # The Swift backtracer would take the crash signal from libFuzzer: its reports carry the stack.
 export SWIFT_BACKTRACE=enable=no
+# Sanitizers go to swiftc as one flag: given `--sanitize=fuzzer --sanitize=address`, SwiftPM passes
+# two -sanitize= flags in no fixed order and the driver keeps the last, so half the builds lacked
+# ASan or coverage. `--sanitize=fuzzer` stays for SwiftPM itself (it then leaves `main` to libFuzzer).
 # ld.gold warns about every ASan helper symbol it cannot export: noise, left out of what is shown.
 mkdir -p "$scratch/crashes"
-if ! GMTLS_FUZZ=1 swift build --scratch-path "$scratch" --product fuzz --sanitize=fuzzer --sanitize=address \
+if ! GMTLS_FUZZ=1 swift build --scratch-path "$scratch" --product fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address \
         -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp >"$scratch/build.log" 2>&1; then
     grep -v "Cannot export local symbol" "$scratch/build.log" >&2
     echo "fuzz.sh: the fuzz build failed" >&2
@@ -40,7 +43,8 @@ for target in "${targets[@]}"; do
     crashes=$(grep -c -E 'ERROR: (AddressSanitizer|libFuzzer: deadly signal|libFuzzer: out-of-memory)' "$log" || true)
     result=ok
     if [ "$status" -ne 0 ] || [ "$crashes$leaks$hangs" != 000 ]; then result=FAILED; failed=1; fi
+    if grep -q "instrumented for coverage" "$log"; then result=FAILED; failed=1; fi
     printf '%-24s %10s %8s %8s %8s %7s %6s\n' "$target" "${runs:-0}" "$corpus" "$crashes" "$leaks" "$hangs" "$result"
-    if [ "$result" = FAILED ]; then grep -m 20 -E 'ERROR|SUMMARY|Fatal error|Test unit written' "$log" | sed 's/^/    /'; fi
+    if [ "$result" = FAILED ]; then grep -m 20 -E 'ERROR|SUMMARY|Fatal error|Test unit written|instrumented for coverage' "$log" | sed 's/^/    /'; fi
 done
 exit "$failed"

@@ -41,7 +41,9 @@ public enum EmulatorFault: Sendable, Hashable {
     /// `250ms`, `2s`.
     private static func duration(_ text: String) -> Duration? {
         if text.hasSuffix("ms"), let value = Int(text.dropLast(2)) { return .milliseconds(value) }
-        if text.hasSuffix("s"), let value = Double(text.dropLast()) { return .milliseconds(Int(value * 1000)) }
+        if text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite, (0...86_400).contains(value) {
+            return .milliseconds(Int(value * 1000))
+        }
         return nil
     }
 }

@@ -63,12 +63,16 @@ struct ProxyTunnel {
         guard choice[0] == 0x05, choice[1] != 0xFF else { throw failure("accepts none of our SOCKS5 authentication methods") }
         if choice[1] == 0x02 {
             let user = Array((proxy.username ?? "").utf8), password = Array((proxy.password ?? "").utf8)
+            guard user.count <= 255, password.count <= 255 else {
+                throw TLSError(.invalidConfiguration, "the SOCKS5 proxy \(proxy) takes a user name and a password of at most 255 bytes each (RFC 1929)")
+            }
             try await write([0x01, UInt8(user.count)] + user + [UInt8(password.count)] + password)
             guard try await reader.take(2)[1] == 0x00 else {
                 throw TLSError(.proxyAuthenticationRequired, "the SOCKS5 proxy \(proxy) did not accept the user name and password")
             }
         }
         let name = Array(host.utf8)
+        guard name.count <= 255 else { throw failure("cannot take a host name longer than 255 bytes (\(host.prefix(40))…)") }
         try await write([0x05, 0x01, 0x00, 0x03, UInt8(name.count)] + name + [UInt8(port >> 8), UInt8(port & 0xFF)])
         let reply = try await reader.take(4)
         guard reply[0] == 0x05, reply[1] == 0x00 else { throw failure("refused the tunnel to \(authority): \(Self.reason(reply[1]))") }

@@ -71,6 +71,23 @@ struct ProxyTests {
         }
     }
 
+    @Test("a SOCKS5 password longer than RFC 1929's 255 bytes is a configuration error, not a crash")
+    func socks5LongPasswordIsRefused() async throws {
+        let server = try await Self.server()
+        defer { Task { await server.shutdown() } }
+        let proxy = try await ProxyPeers.socks5(credentials: ("bob", "pa55-word-1c"))
+        defer { proxy.stop() }
+        let password = String(repeating: "p", count: 300)
+        let client = try client(server, proxy: Proxy(kind: .socks5, host: "127.0.0.1", port: proxy.port,
+                                                     username: "bob", password: password), connectTo: false)
+        defer { Task { await client.shutdown() } }
+        let error = await #expect(throws: TLSError.self) {
+            try await client.execute(HTTPRequest(url: "https://localhost:\(server.port)/socks"))
+        }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains(password) == false)
+    }
+
     @Test("through an HTTPS proxy: TLS to the proxy, CONNECT inside it, and the end-to-end TLS inside that")
     func httpsProxy() async throws {
         let server = try await Self.server()

@@ -24,16 +24,18 @@ public func launch(_ executable: String, _ arguments: [String], environment: [St
     try await BlockingWork.run("launch \(executable)") { try launchNow(executable, arguments, environment: environment) }
 }
 
-/// `launch`, blocking the calling thread.
-func launchNow(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+/// `launch`, blocking the calling thread; stderr goes to `errors` when given, else with stdout.
+func launchNow(_ executable: String, _ arguments: [String], environment: [String: String],
+               errors: FileHandle? = nil) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = environment
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = output
+    process.standardError = errors ?? output
     try process.run()
+    try errors?.close()
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     return (process.terminationStatus, text)
@@ -49,17 +51,7 @@ public func launchSeparately(_ executable: String, _ arguments: [String],
             throw TLSError(.ioError, "cannot create \(errors)")
         }
         defer { try? FileManager.default.removeItem(atPath: errors) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errorHandle
-        try process.run()
-        try errorHandle.close()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, try String(contentsOfFile: errors, encoding: .utf8))
+        let (status, stdout) = try launchNow(executable, arguments, environment: environment, errors: errorHandle)
+        return (status, stdout, try String(contentsOfFile: errors, encoding: .utf8))
     }
 }
