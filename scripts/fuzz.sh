@@ -34,8 +34,14 @@ for target in "${targets[@]}"; do
     log="$scratch/$target.log"
     mkdir -p "$work"
     status=0
+    options=()
+    # Swift keeps a weak reference's side table shifted inside the object's reference count, where
+    # LeakSanitizer cannot see it: with connections alive between inputs, every side table of this
+    # target's loopback exchanges would be reported as leaked.
+    if [ "$target" = http1-exchange ]; then options+=(-detect_leaks=0); fi
     FUZZ_TARGET="$target" "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -print_final_stats=1 -artifact_prefix="$scratch/crashes/$target-" "$work" "Fuzz/Corpus/$target" >"$log" 2>&1 || status=$?
+        -print_final_stats=1 "${options[@]}" -artifact_prefix="$scratch/crashes/$target-" "$work" "Fuzz/Corpus/$target" \
+        >"$log" 2>&1 || status=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     corpus=$(ls "$work" | wc -l)
     leaks=$(grep -c 'ERROR: LeakSanitizer' "$log" || true)

@@ -16,6 +16,7 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "response-head": ResponseHeadTarget.run,
     "storage-models": StorageModelsTarget.run,
     "network-config": NetworkConfigTarget.run,
+    "http1-exchange": HTTP1ExchangeTarget.run,
 ]
 
 /// The target named by FUZZ_TARGET; the process stops with the list when it is missing or unknown.
