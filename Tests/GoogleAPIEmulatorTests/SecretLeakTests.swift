@@ -3,7 +3,6 @@ import GoogleAPICore
 import GoogleAuth
 import HTTP2
 import MTLS
-import Synchronization
 import TestSupport
 import Testing
 
@@ -421,7 +420,7 @@ struct SecretLeakTests {
         let secrets = try FakeSecrets()
         let google = try await FakeGoogle.start(secrets)
         defer { Task { await google.shutdown() } }
-        let lines = Mutex<[String]>([])
+        let lines = Locked<[String]>([])
         var configuration = HTTPClient.Configuration(tls: TestPKI.shared.configuration(identity: try secrets.device.identity()),
                                                      connectTo: google.connectTo)
         configuration.logger = ClientLogger(level: .trace) { level, message, metadata in
