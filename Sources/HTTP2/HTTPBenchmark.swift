@@ -1,5 +1,6 @@
-import FoundationEssentials
+import Glibc
 import MTLS
+import Synchronization
 
 /// An h2load-style load run of this client: `requests` in all over `connections` connections with
 /// `streams` in flight on each, after one warm-up request per connection (set-up is not timed).
@@ -72,29 +73,48 @@ public struct HTTPBenchmark: Sendable {
             for try await _ in try await client.execute(request).body {}
         }
         let start = ContinuousClock.now
-        let samples = try await withThrowingTaskGroup(of: [Sample].self) { group in
+        // Every worker records into one tally, sized for every latency up front: it never regrows.
+        let recorder = Recorder(capacity: requests)
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for (client, count) in zip(clients, Self.shares(requests, connections)) {
                 for share in Self.shares(count, streams) {
                     // Workers run on the clients' loop, as h2load runs on one thread: no thread switches.
                     group.addTask(executorPreference: loops.loops[0]) {
-                        try await measure(client: client, count: share)
+                        try await measure(client: client, count: share, into: recorder)
                     }
                 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
+            try await group.waitForAll()
         }
         let elapsed = ContinuousClock.now - start
         // The loop is left running: connections may still hand it their last work as they are released.
         for client in clients { await client.shutdown() }
-        return Self.result(samples, elapsed: elapsed)
+        return recorder.tally.withLock { Self.result(&$0, elapsed: elapsed) }
     }
 
-    /// One finished request.
-    struct Sample: Sendable {
-        let latency: Duration
-        let received: Int
-        let sent: Int
-        let ok: Bool
+    /// What the workers measured: one latency per request (all a percentile needs) and running
+    /// totals, so the run's own bookkeeping costs 8 bytes a request rather than a record each.
+    struct Tally: Sendable {
+        /// Milliseconds from sending each request until its body was read, failures included.
+        var latencies: [Double] = []
+        var received = 0
+        var sent = 0
+        var failed = 0
+
+        init(capacity: Int) { latencies.reserveCapacity(capacity) }
+
+        mutating func record(_ latency: Duration, received: Int, sent: Int, ok: Bool) {
+            latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
+            self.received += received
+            self.sent += sent
+            if !ok { failed += 1 }
+        }
+    }
+
+    /// The tally the workers share (they take turns on one loop thread, so the lock is never contended).
+    final class Recorder: Sendable {
+        let tally: Mutex<Tally>
+        init(capacity: Int) { tally = Mutex(Tally(capacity: capacity)) }
     }
 
     /// `total` split into `parts` near-equal counts.
@@ -103,9 +123,7 @@ public struct HTTPBenchmark: Sendable {
     }
 
     /// Sends `count` requests one after another on `client`, timing each until its body is read.
-    private func measure(client: HTTPClient, count: Int) async throws -> [Sample] {
-        var samples: [Sample] = []
-        samples.reserveCapacity(count)
+    private func measure(client: HTTPClient, count: Int, into recorder: Recorder) async throws {
         let uploadSize = request.body.length ?? 0
         for _ in 0..<count {
             let begin = ContinuousClock.now
@@ -113,34 +131,45 @@ public struct HTTPBenchmark: Sendable {
                 let response = try await client.execute(request, timeout: .seconds(600))
                 var received = 0
                 for try await chunk in response.body { received += chunk.count }
-                samples.append(Sample(latency: ContinuousClock.now - begin, received: received, sent: uploadSize,
-                                      ok: (200..<300).contains(response.status)))
+                let latency = ContinuousClock.now - begin, ok = (200..<300).contains(response.status)
+                recorder.tally.withLock { $0.record(latency, received: received, sent: uploadSize, ok: ok) }
             } catch {
-                samples.append(Sample(latency: ContinuousClock.now - begin, received: 0, sent: 0, ok: false))
+                let latency = ContinuousClock.now - begin
+                recorder.tally.withLock { $0.record(latency, received: 0, sent: 0, ok: false) }
             }
         }
-        return samples
     }
 
-    private static func result(_ samples: [Sample], elapsed: Duration) -> Result {
+    private static func result(_ tally: inout Tally, elapsed: Duration) -> Result {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let received = samples.reduce(0) { $0 + $1.received }
-        let sent = samples.reduce(0) { $0 + $1.sent }
-        let latencies = samples.map { Double($0.latency.components.seconds) * 1000 + Double($0.latency.components.attoseconds) / 1e15 }
-            .sorted()
+        tally.latencies.sort()   // in place: no second array
+        let latencies = tally.latencies
         func percentile(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
-        return Result(requests: samples.count, failed: samples.filter { !$0.ok }.count, seconds: seconds,
-                      requestsPerSecond: Double(samples.count) / seconds, bytesReceived: received, bytesSent: sent,
-                      megabytesPerSecond: Double(max(received, sent)) / seconds / 1e6,
+        let count = latencies.count
+        return Result(requests: count, failed: tally.failed, seconds: seconds,
+                      requestsPerSecond: Double(count) / seconds, bytesReceived: tally.received, bytesSent: tally.sent,
+                      megabytesPerSecond: Double(max(tally.received, tally.sent)) / seconds / 1e6,
                       latencyMs: .init(p50: percentile(0.5), p99: percentile(0.99)), peakRSSBytes: peakRSSBytes())
     }
 
-    /// The process's peak resident set (VmHWM).
+    /// The process's peak resident set (VmHWM), read with plain system calls so that measuring
+    /// it brings no library code into memory.
     static func peakRSSBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var status: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            status += chunk[..<count]
+        }
+        let lines = String(decoding: status, as: UTF8.self).split(separator: "\n")
+        guard let line = lines.first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes * 1024
     }

@@ -73,16 +73,105 @@ public struct HTTPRequest: Sendable {
         var authority: String { port == 443 ? host : "\(host):\(port)" }
     }
 
+    /// The request's host, port and path, from its https URL.
+    ///
+    /// A small RFC 3986 reader rather than `URLComponents`: it runs for every request, and the
+    /// general parser costs time and brings a good part of Foundation's code into memory. Only
+    /// `https://[userinfo@]host[:port][/path][?query][#fragment]` with valid URI characters passes;
+    /// the user info and fragment are left out, as HTTP/2 sends neither.
     func target() throws -> Target {
-        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL")
+        let notAbsolute = HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL")
+        let bytes = Array(url.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              bytes[colon...].starts(with: "://".utf8),
+              bytes[..<colon].allSatisfy({ URIBytes.isSchemeByte($0) }), bytes.allSatisfy({ URIBytes.isAllowed($0) }),
+              URIBytes.hasValidEscapes(bytes) else { throw notAbsolute }
+        let rest = bytes[(colon + 3)...]
+        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[(at + 1)...] }
+        // The host: a bracketed IP literal (kept with its brackets) or a name; then an optional port.
+        let hostEnd: Int
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { throw notAbsolute }
+            hostEnd = close + 1
+        } else {
+            hostEnd = authority.firstIndex(of: UInt8(ascii: ":")) ?? authority.endIndex
         }
-        guard components.scheme?.lowercased() == "https" else {
+        let hostBytes = authority[..<hostEnd]
+        let isBracket = { (byte: UInt8) in byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") }
+        // Brackets only around an IP literal: nowhere else in the host, nor in the path or query.
+        guard hostBytes.count > (hostBytes.first == UInt8(ascii: "[") ? 2 : 0),
+              !hostBytes.dropFirst().dropLast().contains(where: isBracket),
+              hostBytes.first == UInt8(ascii: "[") || !hostBytes.contains(where: isBracket),
+              !rest[authorityEnd...].contains(where: isBracket) else { throw notAbsolute }
+        let host = String(decoding: hostBytes, as: UTF8.self)
+        var port = 443
+        if hostEnd < authority.endIndex {
+            let digits = authority[(hostEnd + 1)...]
+            guard authority[hostEnd] == UInt8(ascii: ":"), digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else { throw notAbsolute }
+            if !digits.isEmpty {
+                guard digits.count <= 5, let number = Int(String(decoding: digits, as: UTF8.self)), number <= 65535 else {
+                    throw notAbsolute
+                }
+                port = number
+            }
+        }
+        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
+        guard scheme == "https" else {
             throw HTTPClientError(.invalidRequest, "\"\(url)\" is not an https URL: this client speaks HTTP/2 over TLS only")
         }
-        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-        let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
-        return Target(host: host.lowercased(), port: components.port ?? 443, path: path + query)
+        let fragment = rest.firstIndex(of: UInt8(ascii: "#")) ?? rest.endIndex
+        var path = String(decoding: rest[authorityEnd..<fragment], as: UTF8.self)
+        if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
+        return Target(host: host.lowercased(), port: port, path: path)
+    }
+}
+
+/// The characters RFC 3986 allows in a URI, for `HTTPRequest.target()`.
+enum URIBytes {
+    /// Unreserved, sub-delims, gen-delims and `%`: anything else (spaces, controls, quotes, `<>`,
+    /// non-ASCII) must be percent-encoded.
+    static func isAllowed(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "-._~!$&'()*+,;=:@/?#[]%".utf8.contains(byte)
+        }
+    }
+
+    /// ALPHA, DIGIT, `+`, `-` and `.` (RFC 3986 section 3.1).
+    static func isSchemeByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            true
+        default:
+            false
+        }
+    }
+
+    /// Every `%` is followed by two hex digits.
+    static func hasValidEscapes(_ bytes: [UInt8]) -> Bool {
+        func isHex(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+            default: false
+            }
+        }
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, isHex(bytes[index + 1]), isHex(bytes[index + 2]) else { return false }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        return true
     }
 }
 

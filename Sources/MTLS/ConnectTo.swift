@@ -28,7 +28,12 @@ public struct ConnectTo: Sendable, Hashable, CustomStringConvertible {
     public static let environmentVariable = "GMTLS_CONNECT_TO"
 
     /// The rules in `GMTLS_CONNECT_TO` (none when unset); a bad rule is an error naming the variable.
-    public static func fromEnvironment(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws -> [ConnectTo] {
+    public static func fromEnvironment() throws -> [ConnectTo] {
+        try fromEnvironment(Environment.values([environmentVariable]))
+    }
+
+    /// The rules in `GMTLS_CONNECT_TO` as `variables` has it.
+    public static func fromEnvironment(_ variables: [String: String]) throws -> [ConnectTo] {
         guard let value = variables[environmentVariable] else { return [] }
         do {
             return try value.split(whereSeparator: { $0 == "," || $0 == " " }).map { try ConnectTo(parsing: String($0)) }

@@ -47,6 +47,13 @@ enum GnuTLS {
 }
 
 extension Array where Element == UInt8 {
+    /// A buffer of `count` bytes for reads to fill, not zeroed first: its pages become resident
+    /// only as data is written into them, so a 64 KiB read buffer that sees small messages costs
+    /// a page or two rather than 64 KiB. Only bytes a read has written may be looked at.
+    package static func readBuffer(count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// Overwrites the bytes with zeros (`explicit_bzero`, which the compiler may not drop): used on
     /// key material this SDK read from files, before it is released.
     package mutating func zeroize() {

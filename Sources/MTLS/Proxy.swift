@@ -81,8 +81,16 @@ public struct ProxySettings: Sendable, Hashable {
         self.noProxy = noProxy
     }
 
+    /// The variables `fromEnvironment` reads.
+    static let environmentVariables = ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"]
+
     /// From the environment, like curl (lower-case names first); a bad URL is an error naming the variable.
-    public static func fromEnvironment(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws -> ProxySettings {
+    public static func fromEnvironment() throws -> ProxySettings {
+        try fromEnvironment(Environment.values(environmentVariables))
+    }
+
+    /// From `variables` as `fromEnvironment()` reads the environment.
+    public static func fromEnvironment(_ variables: [String: String]) throws -> ProxySettings {
         let names = ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
         guard let name = names.first(where: { !(variables[$0] ?? "").isEmpty }), let value = variables[name] else {
             return ProxySettings(proxy: nil)

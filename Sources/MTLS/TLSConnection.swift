@@ -34,7 +34,7 @@ public actor TLSConnection {
     private var nextWaiterID: UInt64 = 0
     private var pendingFailure: (any Error)?
     /// Where records are decrypted before the bytes are copied out at their exact size.
-    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    private var scratch = [UInt8].readBuffer(count: 64 * 1024)
     /// Set once the handshake finished.
     public private(set) var info: TLSConnectionInfo?
 

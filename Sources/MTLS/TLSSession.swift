@@ -24,7 +24,8 @@ final class TLSSession {
     /// Key of the resumption cache: the name and port the session is for.
     let peerKey: String
 
-    private var inbound = [UInt8](repeating: 0, count: TLSSession.readSize)
+    /// Ciphertext from the socket; bytes between `inboundStart` and `inboundEnd` are unread.
+    private var inbound = [UInt8].readBuffer(count: TLSSession.readSize)
     private var inboundStart = 0
     private var inboundEnd = 0
     private var outbound = [UInt8]()

@@ -68,7 +68,7 @@ public struct TrustRoots: Sendable, Hashable {
     }
 
     /// What `SSL_CERT_FILE` and `SSL_CERT_DIR` name instead of the system store; nil when neither is set.
-    static func environmentSources(_ variables: [String: String] = ProcessInfo.processInfo.environment) -> [Source]? {
+    static func environmentSources(_ variables: [String: String] = Environment.values(["SSL_CERT_FILE", "SSL_CERT_DIR"])) -> [Source]? {
         let file = variables["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : Source.pemFile($0) }
         let directories = (variables["SSL_CERT_DIR"] ?? "").split(separator: ":").map { Source.directory(String($0)) }
         let sources = (file.map { [$0] } ?? []) + directories
