@@ -145,7 +145,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Soak",
-            dependencies: ["GoogleAPIEmulator", "GooglePubsub", "GoogleSecretmanager", "GoogleAPICore", "GoogleAuth", "MTLS"],
+            dependencies: ["GoogleAPIEmulator", "GooglePubsub", "GoogleSecretmanager", "GoogleAPICore", "GoogleAuth", "MTLS", "CLinux"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -38,7 +38,7 @@ suite() {
 
 TSAN_OPTIONS=halt_on_error=1 suite "tests under ThreadSanitizer" thread n/a
 # LeakSanitizer off here: the gmtls children exit with their event-loop threads running; leaks
-# are looked for by the fuzzers (every input) and the soak (flat RSS).
+# are looked for by the fuzzers (every input) and the soak (flat RSS and heap in use).
 ASAN_OPTIONS=detect_leaks=0 suite "tests under AddressSanitizer" address "not checked"
 
 fuzz_status=0
@@ -54,7 +54,7 @@ soak_status=0
   "$(swift build -c release --show-bin-path)/soak" --seconds "$SOAK_SECONDS" --concurrency 200; } 2>&1 | tee "$logs/soak.log" || soak_status=$?
 calls=$(grep -oE 'publishes [0-9]+, secret reads [0-9]+' "$logs/soak.log" | grep -oE '[0-9]+' | awk '{ sum += $1 } END { print sum }')
 lost=$(grep -oE 'lost: [0-9]+, duplicated: [0-9]+' "$logs/soak.log" | grep -oE '[0-9]+' | awk '{ sum += $1 } END { print sum }')
-growth=$(grep -q 'grew' "$logs/soak.log" && echo "RSS/fd grew" || echo "flat")
+growth=$(grep -q 'grew' "$logs/soak.log" && echo "memory/fd grew" || echo "flat")
 row "soak ${SOAK_SECONDS} s, 200 streams, faults" "${calls:-?}" "lost+dup=${lost:-?}" \
     "$(grep -cE 'Fatal error|Signal [0-9]+:' "$logs/soak.log")" "$growth" n/a "$soak_status"
 

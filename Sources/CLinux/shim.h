@@ -1,4 +1,4 @@
-// Linux system calls that Glibc's Swift overlay does not expose: epoll, eventfd, accept4.
+// Linux system calls that Glibc's Swift overlay does not expose: epoll, eventfd, accept4, mallinfo2.
 #ifndef CLINUX_SHIM_H
 #define CLINUX_SHIM_H
 #include <sys/epoll.h>
@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <sys/prctl.h>
+#include <malloc.h>
 
 /// accept4 with non-blocking, close-on-exec descriptors (a GNU extension Swift does not see).
 static inline int clinux_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {

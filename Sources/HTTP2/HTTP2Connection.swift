@@ -77,9 +77,15 @@ actor HTTP2Connection: PooledConnection {
         }
     }
 
-    /// Takes a stream slot if one is free right now (the pool's way to pick a connection without
-    /// racing other requests); `send(reserved: true)` then uses it.
-    func reserveStream() -> Bool {
+    /// Takes a stream slot if one is free (the pool's way to pick a connection without racing
+    /// other requests); `send(reserved: true)` then uses it.
+    ///
+    /// Until the server's SETTINGS arrive its stream limit is unknown: one request goes out with
+    /// the connection preface, and the others wait for the limit rather than guess it.
+    func reserveStream() async -> Bool {
+        while isAvailable && !session.settingsReceived && openStreams > 0 {
+            await withCheckedContinuation { limitWaiters.append($0) }
+        }
         guard isAvailable, hasFreeSlot else { return false }
         openStreams += 1
         stopIdleTimer()
@@ -297,9 +303,24 @@ actor HTTP2Connection: PooledConnection {
     // MARK: concurrency limit
 
     private var openStreams = 0
+    /// Reservations waiting for the server's first SETTINGS or a freed slot; they look again when woken.
+    private var limitWaiters: [CheckedContinuation<Void, Never>] = []
 
-    /// Whether the server's MAX_CONCURRENT_STREAMS leaves room for one more stream.
-    private var hasFreeSlot: Bool { openStreams < max(1, session.maxConcurrentStreams) }
+    /// Whether the server's MAX_CONCURRENT_STREAMS leaves room for one more stream (one before its SETTINGS).
+    private var hasFreeSlot: Bool {
+        openStreams < (session.settingsReceived ? max(1, session.maxConcurrentStreams) : 1)
+    }
+
+    /// Lets waiting requests look at the stream limit again: after SETTINGS, a freed slot, GOAWAY or failure.
+    private func admitWaiters() {
+        while hasFreeSlot && !slotWaiters.isEmpty && isAvailable {
+            openStreams += 1
+            slotWaiters.removeFirst().resume()
+        }
+        let waiters = limitWaiters
+        limitWaiters.removeAll()
+        waiters.forEach { $0.resume() }
+    }
 
     /// What a request that cannot start here because of the server's GOAWAY gets: safe to retry elsewhere.
     private var goingAway: HTTPClientError {
@@ -335,6 +356,7 @@ actor HTTP2Connection: PooledConnection {
 
     private func releaseSlot() {
         if slotWaiters.isEmpty { openStreams -= 1 } else { slotWaiters.removeFirst().resume() }
+        admitWaiters()
     }
 
     // MARK: request bodies
@@ -403,6 +425,7 @@ actor HTTP2Connection: PooledConnection {
             }
             slotWaiters.removeAll()
         }
+        admitWaiters()
     }
 
     private func wake(_ stream: HTTP2Stream) {
@@ -470,6 +493,7 @@ actor HTTP2Connection: PooledConnection {
     /// No new streams go here; the connection closes once its streams are done.
     func retire() {
         retired = true
+        admitWaiters()
         closeIfDrained()
     }
     private var retired = false
@@ -497,6 +521,7 @@ actor HTTP2Connection: PooledConnection {
         }
         for waiter in slotWaiters { waiter.resume(throwing: neverStarted(failure)) }
         slotWaiters.removeAll()
+        admitWaiters()
         let farewell = closingOutput
         Task { [tls] in
             if !farewell.isEmpty { try? await tls.write(farewell) }

@@ -16,6 +16,8 @@ final class NGHTTP2Session {
     var failure: (any Error)?
     /// PING acknowledgements received so far.
     private(set) var pingAcks = 0
+    /// Whether the server's first SETTINGS frame arrived (until then its stream limit is unknown).
+    private(set) var settingsReceived = false
 
     /// The receive windows we grant: per stream, and for the whole connection.
     static let streamWindow: Int32 = 4 << 20
@@ -104,6 +106,10 @@ final class NGHTTP2Session {
         let type = UInt32(header.type)
         if type == NGHTTP2_PING.rawValue && header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
             pingAcks += 1
+            return
+        }
+        if type == NGHTTP2_SETTINGS.rawValue && header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 {
+            settingsReceived = true
             return
         }
         if type == NGHTTP2_GOAWAY.rawValue {

@@ -7,8 +7,8 @@ protocol PooledConnection: Actor {
     nonisolated var tls: TLSConnection { get }
     /// Starts reading and writing; called once after init.
     func start()
-    /// Takes a request slot if one is free right now; `send(reserved: true)` then uses it.
-    func reserveStream() -> Bool
+    /// Takes a request slot if one is free; `send(reserved: true)` then uses it.
+    func reserveStream() async -> Bool
     /// Whether new requests may use this connection.
     var isAvailable: Bool { get }
     /// Exchanges still tracked (open, or holding an unread body).

@@ -35,12 +35,17 @@ public final class EventLoop: @unchecked Sendable {
         let work: () -> Void
     }
 
-    /// A binary min-heap of timers by deadline; cancelled ones are skipped when they reach the top.
+    /// A binary min-heap of timers by deadline; cancelled ones are skipped when they reach the top,
+    /// and swept out once they outnumber the live ones (request deadlines are mostly cancelled long
+    /// before they are due: kept, they would hold a deadline's worth of closures).
     private struct TimerHeap {
         private var items: [Timer] = []
         /// Timers in the heap that have not been cancelled, and those that have.
         private var live: Set<TimerID> = []
         private var cancelled: Set<TimerID> = []
+
+        /// Timers held, cancelled ones not yet swept out included.
+        var count: Int { items.count }
 
         var first: Timer? {
             mutating get {
@@ -63,6 +68,14 @@ public final class EventLoop: @unchecked Sendable {
 
         mutating func cancel(_ id: TimerID) {
             if live.remove(id) != nil { cancelled.insert(id) }
+            if cancelled.count > 64 && cancelled.count > live.count { sweep() }
+        }
+
+        /// Drops the cancelled timers and rebuilds the heap (linear time, paid for by as many cancels).
+        private mutating func sweep() {
+            items.removeAll { cancelled.contains($0.id) }
+            cancelled.removeAll(keepingCapacity: true)
+            for index in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
         }
 
         @discardableResult
@@ -71,7 +84,12 @@ public final class EventLoop: @unchecked Sendable {
             items.swapAt(0, items.count - 1)
             let top = items.removeLast()
             live.remove(top.id)
-            var parent = 0
+            siftDown(0)
+            return top
+        }
+
+        private mutating func siftDown(_ start: Int) {
+            var parent = start
             while true {
                 let left = 2 * parent + 1, right = left + 1
                 var smallest = parent
@@ -81,7 +99,6 @@ public final class EventLoop: @unchecked Sendable {
                 items.swapAt(parent, smallest)
                 parent = smallest
             }
-            return top
         }
     }
 
@@ -224,6 +241,12 @@ public final class EventLoop: @unchecked Sendable {
     package func cancel(_ id: TimerID) {
         preconditionInEventLoop()
         timers.cancel(id)
+    }
+
+    /// Timers the loop holds, cancelled ones not yet swept out included (for tests).
+    package var heldTimers: Int {
+        preconditionInEventLoop()
+        return timers.count
     }
 
     // MARK: the loop

@@ -9,7 +9,7 @@ struct ConnectionPoolTests {
     let pki = TestPKI.shared
     var base: String { "https://\(TestPKI.serverName)" }
 
-    @Test("a host gets more connections only when each is at the server's stream limit, up to the maximum")
+    @Test("a host gets more connections only when each is at the server's stream limit (known from its SETTINGS), up to the maximum")
     func growsAtTheStreamLimit() async throws {
         let directory = try pki.scratch("pool")
         try Data(randomBytes(2 << 20)).write(to: directory.appendingPathComponent("blob"))
@@ -17,9 +17,8 @@ struct ConnectionPoolTests {
         defer { peer.stop() }
         let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
                                                          connectTo: peer.connectTo, maxConnectionsPerHost: 3))
-        // One request first, so the server's SETTINGS (2 streams) are known.
-        _ = try await client.execute(HTTPRequest(url: "\(base)/small")).body.collect(upTo: 4096)
-        #expect(client.connectionCount() == 1)
+        // No request first: a burst on a fresh connection must wait for the server's SETTINGS
+        // (2 streams) rather than pile onto a connection whose limit it does not know yet.
         let peak = Peak()
         let url = "\(base)/files/blob"
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -35,6 +34,27 @@ struct ConnectionPoolTests {
         }
         #expect(peak.value.withLock { $0 } == 3)
         #expect(client.connectionCount() <= 3)
+        await client.shutdown()
+    }
+
+    @Test("a burst on a new connection waits for the server's SETTINGS instead of exceeding its stream limit")
+    func burstWaitsForTheServersSettings() async throws {
+        let peer = try await FaultServer.start(mode: .lateSettings)   // 2 streams, announced 0.3 s late
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo, maxConnectionsPerHost: 3))
+        let peak = Peak()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    let response = try await client.execute(HTTPRequest(url: "\(base)/ok-later"), timeout: .seconds(30))
+                    peak.value.withLock { $0 = max($0, client.connectionCount()) }
+                    #expect(String(decoding: try await response.body.collect(upTo: 64), as: UTF8.self) == "ok")
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak.value.withLock { $0 } == 3)
         await client.shutdown()
     }
 

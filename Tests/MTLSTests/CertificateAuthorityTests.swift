@@ -45,38 +45,3 @@ struct CertificateAuthorityTests {
         #expect(Set(serials).count == 5)
     }
 }
-
-@Suite("The event loop")
-struct EventLoopTests {
-    @Test("work runs on the loop thread in submission order, and shutdown ends that thread")
-    func ordersWorkAndShutsDown() async throws {
-        let loop = EventLoop(name: "loop-under-test")
-        let order = await withCheckedContinuation { (continuation: CheckedContinuation<[Int], Never>) in
-            let box = OrderBox()
-            for index in 0..<100 {
-                loop.execute {
-                    precondition(loop.inEventLoop)
-                    box.values.append(index)
-                    if index == 99 { continuation.resume(returning: box.values) }
-                }
-            }
-        }
-        #expect(order == Array(0..<100))
-        #expect(!loop.inEventLoop)
-        #expect(try threads(named: "loop-under-test") == 1)
-        loop.shutdown()
-        #expect(try threads(named: "loop-under-test") == 0)
-    }
-
-    private func threads(named name: String) throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").filter { task in
-            let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
-            return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == name
-        }.count
-    }
-}
-
-/// Touched only on the loop thread in the test above.
-private final class OrderBox: @unchecked Sendable {
-    var values: [Int] = []
-}

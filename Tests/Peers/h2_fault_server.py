@@ -2,12 +2,13 @@
 """A fault-injecting HTTP/2 server over mutual TLS, for the client's tests.
 
     python3 h2_fault_server.py --port P --cert server.pem --key server.key --ca ca.pem \
-                               [--mode garbage-preface]
+                               [--mode garbage-preface | --mode late-settings]
 
 Listens on 127.0.0.1 only and requires a client certificate issued by --ca. The request's
 :path (query string ignored) chooses the behaviour:
 
     /ok             200 "ok"
+    /ok-later       200 "ok" 1.5 s later (holds a stream open a while)
     /echo           200 with the request body (read in full first)
     /refuse-once    RST_STREAM(REFUSED_STREAM) the first time in this process, then 200 "ok"
     /goaway-once    the first connection to see it waits for 3 such requests (or 0.5 s), answers
@@ -61,6 +62,11 @@ connection stays open until the client closes it, at most 30 s. The request path
 (tests ask for /garbage-preface, which in the normal mode is a 404). The choice has to be made
 before the preface, so it is the process's: start a second server for it.
 
+With `--mode late-settings` each connection waits 0.3 s after the TLS handshake, reading nothing,
+before it sends its SETTINGS, which allow 2 concurrent streams (h2 enforces the limit from the
+start: a client that opened more streams meanwhile gets a connection error); requests are then
+served as in the normal mode.
+
 Adding `keep-open` to the query string (e.g. /malformed?keep-open) keeps the connection open after
 the client's GOAWAY, until the client closes it: the client must then fail its requests by itself.
 
@@ -79,6 +85,7 @@ import time
 
 import h2.errors
 import h2.events
+import h2.settings
 
 sys.dont_write_bytecode = True   # no __pycache__ next to the scripts
 import h2peer                    # noqa: E402  (this script's directory is on sys.path)
@@ -99,7 +106,10 @@ MAX_WINDOW = 2**31 - 1
 STATUS_200, STATUS_500 = b'\x88', b'\x8e'    # HPACK static-table entries 8 and 14
 
 # The hostile-server matrix.
-MODES = ('normal', 'garbage-preface')
+MODES = ('normal', 'garbage-preface', 'late-settings')
+LATE_SETTINGS_DELAY = 0.3
+LATE_SETTINGS_STREAMS = 2
+OK_LATER_DELAY = 1.5
 GARBAGE_PREFACE = b'\xde\xad\xbe\xef' * 16   # 64 bytes; as a frame header: type 0xef, not SETTINGS
 GARBAGE_HOLD_SECONDS = 30
 FLOOD_COUNT = 10_000
@@ -249,6 +259,8 @@ class Connection(h2peer.Connection):
             getattr(self, HOSTILE[path])(sid)
         elif path == '/ok':
             self.respond(sid, 200, b'ok')
+        elif path == '/ok-later':
+            self.later(OK_LATER_DELAY, lambda: self.stream_open(sid) and self.respond(sid, 200, b'ok'))
         elif path == '/echo':
             self.respond(sid, 200, bytes(request.body))
         elif path == '/refuse-once':
@@ -461,25 +473,37 @@ class GarbagePreface(Connection):
         return True    # what the client sends is read and dropped
 
 
-def open_connection(tls, number):
-    log(f"conn {number}: TLS up ({tls.version()}, client {tls.getpeercert().get('subject')})")
-    return Connection(tls, number)
+class LateSettings(Connection):
+    """--mode late-settings: SETTINGS (2 concurrent streams) only LATE_SETTINGS_DELAY after the
+    handshake, reading nothing until then."""
+
+    def run(self):
+        self.conn.local_settings = h2.settings.Settings(client=False, initial_values={
+            h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: LATE_SETTINGS_STREAMS})
+        log(f"conn {self.number}: SETTINGS ({LATE_SETTINGS_STREAMS} streams) in {LATE_SETTINGS_DELAY} s")
+        time.sleep(LATE_SETTINGS_DELAY)
+        super().run()
 
 
-def open_garbage_preface(tls, number):
-    log(f"conn {number}: TLS up ({tls.version()}, client {tls.getpeercert().get('subject')})")
-    return GarbagePreface(tls, number)
+def opener(mode):
+    def open_connection(tls, number):
+        log(f"conn {number}: TLS up ({tls.version()}, client {tls.getpeercert().get('subject')})")
+        return OPENERS[mode](tls, number)
+    return open_connection
+
+
+OPENERS = {'normal': Connection, 'garbage-preface': GarbagePreface, 'late-settings': LateSettings}
 
 
 def main():
     parser = h2peer.argument_parser(__doc__)
     parser.add_argument('--mode', choices=MODES, default='normal',
-                        help='garbage-preface: every connection starts with junk instead of SETTINGS')
+                        help='garbage-preface: every connection starts with junk instead of SETTINGS; '
+                             'late-settings: SETTINGS (2 streams) only 0.3 s after the handshake')
     args = parser.parse_args()
     context = h2peer.tls_context(args, ssl.CERT_REQUIRED)
     h2peer.exit_on_signals()
-    opener = open_garbage_preface if args.mode == 'garbage-preface' else open_connection
-    h2peer.serve(args.port, context, opener, detail=f" (mode {args.mode})")
+    h2peer.serve(args.port, context, opener(args.mode), detail=f" (mode {args.mode})")
 
 
 if __name__ == '__main__':

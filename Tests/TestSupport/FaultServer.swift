@@ -2,7 +2,7 @@ import Foundation
 import MTLS
 
 /// `Tests/Peers/h2_fault_server.py`: an HTTP/2 server over mutual TLS (Python, the `h2` package)
-/// that misbehaves on purpose, chosen by the request path: `/ok`, `/echo`, `/refuse-once`,
+/// that misbehaves on purpose, chosen by the request path: `/ok`, `/ok-later`, `/echo`, `/refuse-once`,
 /// `/goaway-once`, `/reset`, `/stall`, `/no-read`, `/huge-headers`, `/malformed`, `/drop`,
 /// `/slow-trickle`, `/freeze`, and the hostile-server matrix of frame-level misbehaviour
 /// (`/settings-flood`, `/ping-flood`, `/rst-flood`, `/window-overflow`, `/data-beyond-window`,
@@ -16,6 +16,9 @@ public enum FaultServer {
         /// Every connection gets 64 bytes of junk instead of the server's SETTINGS, then silence
         /// (held open until the client closes it, at most 30 s); no request is ever read.
         case garbagePreface = "garbage-preface"
+        /// Every connection sends its SETTINGS (2 concurrent streams, enforced from the start)
+        /// only 0.3 s after the TLS handshake; requests are then served as in `normal`.
+        case lateSettings = "late-settings"
     }
 
     /// The script, found from this source file: `<repo>/Tests/Peers/h2_fault_server.py`.
