@@ -38,7 +38,7 @@ suite() {
 
 TSAN_OPTIONS=halt_on_error=1 suite "tests under ThreadSanitizer" thread n/a
 # LeakSanitizer off here: the gmtls children exit with their event-loop threads running; leaks
-# are looked for by the fuzzers (every input) and the soak (flat RSS and heap in use).
+# are looked for by the fuzzers (every input) and the soak (flat RSS).
 ASAN_OPTIONS=detect_leaks=0 suite "tests under AddressSanitizer" address "not checked"
 
 fuzz_status=0

@@ -4,7 +4,7 @@
 // uniquely numbered messages (not idempotent: never retried unless the server cannot have seen
 // them), reads a secret (retried) and lists topics; consumers pull and acknowledge throughout.
 // Checked at the end: every publish the client saw succeed was delivered exactly once, none twice;
-// RSS and the heap in use within 10 % of their levels after warm-up (half the run, at most 2 minutes); no
+// RSS within 10 % of its level after warm-up (half the run, at most 2 minutes); no
 // growth in descriptors or threads.
 // Exits 1 on any violation. Bounded by time (and so by count).
 import CLinux
@@ -29,9 +29,9 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 /// The process's heap in use, resident memory, open descriptors and threads.
 ///
-/// A leak grows the heap in use (malloc's allocated bytes, all arenas); RSS follows it, plus what
-/// malloc keeps after a free (fragmentation, per-thread arenas reaching their high-water marks at
-/// their own times). Both are judged.
+/// RSS is what is judged. The heap in use (malloc's allocated bytes, all arenas) is shown to tell
+/// memory held by live objects from what malloc keeps after frees; it swings by megabytes with the
+/// requests in flight, so one sample of it is no baseline.
 struct Usage: CustomStringConvertible {
     let heap: Int, rss: Int, descriptors: Int, threads: Int
     static func now() -> Usage {
@@ -235,7 +235,6 @@ if audit.duplicated > 0 { problems.append("\(audit.duplicated) publishes were de
 if audit.failures.keys.contains(where: { $0.hasPrefix("secret read") }) { problems.append("idempotent reads failed despite retries") }
 if let base = baseline.withLock({ $0 }) {
     if Double(final.rss) > Double(base.rss) * 1.10 { problems.append("RSS grew from \(base.rss / 1_000_000) to \(final.rss / 1_000_000) MB") }
-    if Double(final.heap) > Double(base.heap) * 1.10 { problems.append("the heap in use grew from \(base.heap / 1_000_000) to \(final.heap / 1_000_000) MB") }
     if final.descriptors > base.descriptors + 8 { problems.append("descriptors grew from \(base.descriptors) to \(final.descriptors)") }
     if final.threads > base.threads + 4 { problems.append("threads grew from \(base.threads) to \(final.threads)") }
 }
