@@ -73,8 +73,7 @@ public struct HTTPBenchmark: Sendable {
             for try await _ in try await client.execute(request).body {}
         }
         let start = ContinuousClock.now
-        // Every worker records into one tally, sized for every latency up front: it never regrows.
-        let recorder = Recorder(capacity: requests)
+        let recorder = Recorder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (client, count) in zip(clients, Self.shares(requests, connections)) {
                 for share in Self.shares(count, streams) {
@@ -89,22 +88,20 @@ public struct HTTPBenchmark: Sendable {
         let elapsed = ContinuousClock.now - start
         // The loop is left running: connections may still hand it their last work as they are released.
         for client in clients { await client.shutdown() }
-        return recorder.tally.withLock { Self.result(&$0, elapsed: elapsed) }
+        return recorder.tally.withLock { Self.result($0, elapsed: elapsed) }
     }
 
-    /// What the workers measured: one latency per request (all a percentile needs) and running
-    /// totals, so the run's own bookkeeping costs 8 bytes a request rather than a record each.
+    /// What the workers measured, in a fixed size however many requests (the run's own memory
+    /// stays out of its peak RSS figure).
     struct Tally: Sendable {
-        /// Milliseconds from sending each request until its body was read, failures included.
-        var latencies: [Double] = []
+        /// From sending each request until its body was read, failures included.
+        var latencies = LatencyHistogram()
         var received = 0
         var sent = 0
         var failed = 0
 
-        init(capacity: Int) { latencies.reserveCapacity(capacity) }
-
         mutating func record(_ latency: Duration, received: Int, sent: Int, ok: Bool) {
-            latencies.append(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15)
+            latencies.record(latency)
             self.received += received
             self.sent += sent
             if !ok { failed += 1 }
@@ -114,7 +111,7 @@ public struct HTTPBenchmark: Sendable {
     /// The tally the workers share (they take turns on one loop thread, so the lock is never contended).
     final class Recorder: Sendable {
         let tally: Mutex<Tally>
-        init(capacity: Int) { tally = Mutex(Tally(capacity: capacity)) }
+        init() { tally = Mutex(Tally()) }
     }
 
     /// `total` split into `parts` near-equal counts.
@@ -140,18 +137,13 @@ public struct HTTPBenchmark: Sendable {
         }
     }
 
-    private static func result(_ tally: inout Tally, elapsed: Duration) -> Result {
+    private static func result(_ tally: Tally, elapsed: Duration) -> Result {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        tally.latencies.sort()   // in place: no second array
-        let latencies = tally.latencies
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
-        let count = latencies.count
+        let latencies = tally.latencies, count = tally.latencies.count
         return Result(requests: count, failed: tally.failed, seconds: seconds,
                       requestsPerSecond: Double(count) / seconds, bytesReceived: tally.received, bytesSent: tally.sent,
                       megabytesPerSecond: Double(max(tally.received, tally.sent)) / seconds / 1e6,
-                      latencyMs: .init(p50: percentile(0.5), p99: percentile(0.99)), peakRSSBytes: peakRSSBytes())
+                      latencyMs: .init(p50: latencies.percentileMilliseconds(0.5), p99: latencies.percentileMilliseconds(0.99)), peakRSSBytes: peakRSSBytes())
     }
 
     /// The process's peak resident set (VmHWM), read with plain system calls so that measuring
