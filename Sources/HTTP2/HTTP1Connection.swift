@@ -49,7 +49,7 @@ actor HTTP1Connection: PooledConnection {
     var streamCount: Int { exchange == nil ? 0 : 1 }
     var bufferedBodyBytes: Int { exchange == nil ? 0 : buffer.count }
 
-    func reserveStream() -> Bool {
+    func reserveStream(until deadline: ContinuousClock.Instant) -> Bool {
         guard isAvailable, !busy else { return false }
         busy = true
         stopIdleTimer()

@@ -81,15 +81,33 @@ actor HTTP2Connection: PooledConnection {
     /// other requests); `send(reserved: true)` then uses it.
     ///
     /// Until the server's SETTINGS arrive its stream limit is unknown: one request goes out with
-    /// the connection preface, and the others wait for the limit rather than guess it.
-    func reserveStream() async -> Bool {
+    /// the connection preface, and the others wait for the limit rather than guess it, until
+    /// their deadline or cancellation at most.
+    func reserveStream(until deadline: ContinuousClock.Instant) async throws -> Bool {
         while isAvailable && !session.settingsReceived && openStreams > 0 {
-            await withCheckedContinuation { limitWaiters.append($0) }
+            try Task.checkCancellation()
+            guard ContinuousClock.now < deadline else {
+                throw HTTPClientError(.deadlineExceeded, "\(authority) did not send its SETTINGS before the deadline")
+            }
+            let timer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
+                self?.assumeIsolated { $0.wakeLimitWaiters() }
+            }
+            await withTaskCancellationHandler {
+                await self.parkForLimit()
+            } onCancel: {
+                loop.execute { [weak self] in self?.assumeIsolated { $0.wakeLimitWaiters() } }
+            }
+            loop.cancel(timer)
         }
+        try Task.checkCancellation()
         guard isAvailable, hasFreeSlot else { return false }
         openStreams += 1
         stopIdleTimer()
         return true
+    }
+
+    private func parkForLimit() async {
+        await withCheckedContinuation { limitWaiters.append($0) }
     }
 
     private func startIdleTimer() {
@@ -311,12 +329,19 @@ actor HTTP2Connection: PooledConnection {
         openStreams < (session.settingsReceived ? max(1, session.maxConcurrentStreams) : 1)
     }
 
-    /// Lets waiting requests look at the stream limit again: after SETTINGS, a freed slot, GOAWAY or failure.
+    /// Gives free slots to queued requests (also on a retired connection: they were promised one),
+    /// and lets reservations waiting for the limit look again once there is news for them:
+    /// SETTINGS, no stream left, GOAWAY, retirement or failure.
     private func admitWaiters() {
-        while hasFreeSlot && !slotWaiters.isEmpty && isAvailable {
+        while hasFreeSlot && !slotWaiters.isEmpty && session.failure == nil && session.goAway == nil {
             openStreams += 1
             slotWaiters.removeFirst().resume()
         }
+        if session.settingsReceived || openStreams == 0 || !isAvailable { wakeLimitWaiters() }
+    }
+
+    /// Wakes every reservation waiting for the limit; each looks again (and may wait again).
+    private func wakeLimitWaiters() {
         let waiters = limitWaiters
         limitWaiters.removeAll()
         waiters.forEach { $0.resume() }
@@ -355,8 +380,8 @@ actor HTTP2Connection: PooledConnection {
     }
 
     private func releaseSlot() {
-        if slotWaiters.isEmpty { openStreams -= 1 } else { slotWaiters.removeFirst().resume() }
-        admitWaiters()
+        openStreams -= 1
+        admitWaiters()   // a lower limit from SETTINGS holds queued requests back until there is room
     }
 
     // MARK: request bodies

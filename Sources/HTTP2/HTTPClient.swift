@@ -122,7 +122,7 @@ public final class HTTPClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let (connection, reserved, setup) = try await connection(for: target)
+            let (connection, reserved, setup) = try await connection(for: target, deadline: deadline)
             do {
                 let delivery = try await connection.send(request, target: target, deadline: deadline, reserved: reserved)
                 let body = delivery.completeBody.map { HTTPResponse.Body(storage: .complete($0, trailers: delivery.trailers)) }
@@ -181,7 +181,7 @@ public final class HTTPClient: Sendable {
 
     /// A connection for `target`: one with a free stream (reserved for the caller), else a new one
     /// while the pool may grow, else the oldest usable one (its queue is first come, first served).
-    private func connection(for target: HTTPRequest.Target) async throws
+    private func connection(for target: HTTPRequest.Target, deadline: ContinuousClock.Instant) async throws
         -> (any PooledConnection, reserved: Bool, setup: RequestMetrics.ConnectionSetup?) {
         while true {
             guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
@@ -190,7 +190,7 @@ public final class HTTPClient: Sendable {
             let ready = pools.withLock { $0[target.key]?.ready ?? [] }
             var usable: [any PooledConnection] = []
             for connection in ready {
-                if await connection.reserveStream() { return (connection, true, nil) }
+                if try await connection.reserveStream(until: deadline) { return (connection, true, nil) }
                 if await connection.isAvailable { usable.append(connection) } else { forget(connection, for: target) }
             }
             let task = pools.withLock { pools -> Task<any PooledConnection, any Error>? in
@@ -213,7 +213,7 @@ public final class HTTPClient: Sendable {
                     pools[target.key]?.ready.append(connection)
                 }
                 // Others waited for this connection too: without a free stream on it, look again.
-                if await connection.reserveStream() {
+                if try await connection.reserveStream(until: deadline) {
                     return (connection, true, await connection.tls.info.map(RequestMetrics.ConnectionSetup.init))
                 }
             } catch {

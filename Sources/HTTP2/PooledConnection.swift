@@ -7,8 +7,9 @@ protocol PooledConnection: Actor {
     nonisolated var tls: TLSConnection { get }
     /// Starts reading and writing; called once after init.
     func start()
-    /// Takes a request slot if one is free; `send(reserved: true)` then uses it.
-    func reserveStream() async -> Bool
+    /// Takes a request slot if one is free; `send(reserved: true)` then uses it. May wait (at
+    /// most until `deadline`) for what the server allows; throws on the deadline or cancellation.
+    func reserveStream(until deadline: ContinuousClock.Instant) async throws -> Bool
     /// Whether new requests may use this connection.
     var isAvailable: Bool { get }
     /// Exchanges still tracked (open, or holding an unread body).

@@ -58,6 +58,31 @@ struct ConnectionPoolTests {
         await client.shutdown()
     }
 
+    @Test("a request waiting for a silent server's SETTINGS ends at its own deadline, or at once when cancelled")
+    func waitingForSettingsEndsAtTheDeadlineOrCancellation() async throws {
+        let peer = try await FaultServer.start(mode: .noSettings)
+        defer { peer.stop() }
+        let client = try HTTPClient(configuration: .init(tls: pki.configuration(identity: try pki.client.identity()),
+                                                         connectTo: peer.connectTo))
+        // The first request takes the one stream a connection offers before the server's SETTINGS.
+        let first = Task { try await client.execute(HTTPRequest(url: "\(base)/ok"), timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        let error = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.execute(HTTPRequest(url: "\(base)/ok"), timeout: .milliseconds(500))
+        }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(ContinuousClock.now - start < .seconds(5), "not held until the first request's deadline")
+        let waiting = Task { try await client.execute(HTTPRequest(url: "\(base)/ok"), timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let cancelledAt = ContinuousClock.now
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        #expect(ContinuousClock.now - cancelledAt < .seconds(5), "not held until the first request's deadline")
+        first.cancel()
+        await client.shutdown()
+    }
+
     @Test("an idle connection closes itself, and the next request opens a new one")
     func idleConnectionsClose() async throws {
         let peer = try await Nginx.start()

@@ -43,6 +43,33 @@ struct EventLoopTests {
         #expect(fired.withLock { $0 } == [10, 20, 30])
     }
 
+    @Test("hundreds of timers with random deadlines fire in deadline order while cancelled ones are swept from around them")
+    func randomTimersFireInOrder() async {
+        let loop = EventLoop(name: "timer-test")
+        defer { loop.shutdown() }
+        // Each timer records the deadline it was given (taken just before scheduling: at most a
+        // microsecond early), so the firing order can be checked against the deadlines.
+        let fired = Locked<[ContinuousClock.Instant]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                for _ in 0..<300 {
+                    let delay = Duration.microseconds(Int.random(in: 1_000...60_000))
+                    let deadline = ContinuousClock.now + delay
+                    loop.schedule(after: delay) { fired.withLock { $0.append(deadline) } }
+                    for _ in 0..<3 {
+                        loop.cancel(loop.schedule(after: .microseconds(Int.random(in: 1_000...60_000))) {
+                            fired.withLock { $0.append(.now + .seconds(3600)) }   // must never run
+                        })
+                    }
+                }
+                loop.schedule(after: .milliseconds(150)) { done.resume() }
+            }
+        }
+        let deadlines = fired.withLock { $0 }
+        #expect(deadlines.count == 300)
+        #expect(zip(deadlines, deadlines.dropFirst()).allSatisfy { $1 >= $0 - .microseconds(1) })
+    }
+
     @Test("cancelled timers are let go long before their deadline, so request deadlines do not pile up")
     func cancelledTimersAreSwept() async {
         let loop = EventLoop(name: "timer-test")

@@ -2,13 +2,13 @@
 """A fault-injecting HTTP/2 server over mutual TLS, for the client's tests.
 
     python3 h2_fault_server.py --port P --cert server.pem --key server.key --ca ca.pem \
-                               [--mode garbage-preface | --mode late-settings]
+                               [--mode garbage-preface | no-settings | late-settings]
 
 Listens on 127.0.0.1 only and requires a client certificate issued by --ca. The request's
 :path (query string ignored) chooses the behaviour:
 
     /ok             200 "ok"
-    /ok-later       200 "ok" 1.5 s later (holds a stream open a while)
+    /ok-later       200 "ok" 3 s later (holds a stream open a while)
     /echo           200 with the request body (read in full first)
     /refuse-once    RST_STREAM(REFUSED_STREAM) the first time in this process, then 200 "ok"
     /goaway-once    the first connection to see it waits for 3 such requests (or 0.5 s), answers
@@ -62,6 +62,9 @@ connection stays open until the client closes it, at most 30 s. The request path
 (tests ask for /garbage-preface, which in the normal mode is a 404). The choice has to be made
 before the preface, so it is the process's: start a second server for it.
 
+With `--mode no-settings` each connection gets nothing at all after the TLS handshake (no
+SETTINGS, no answers; what the client sends is read and dropped), held like garbage-preface's.
+
 With `--mode late-settings` each connection waits 0.3 s after the TLS handshake, reading nothing,
 before it sends its SETTINGS, which allow 2 concurrent streams (h2 enforces the limit from the
 start: a client that opened more streams meanwhile gets a connection error); requests are then
@@ -106,10 +109,10 @@ MAX_WINDOW = 2**31 - 1
 STATUS_200, STATUS_500 = b'\x88', b'\x8e'    # HPACK static-table entries 8 and 14
 
 # The hostile-server matrix.
-MODES = ('normal', 'garbage-preface', 'late-settings')
+MODES = ('normal', 'garbage-preface', 'no-settings', 'late-settings')
 LATE_SETTINGS_DELAY = 0.3
 LATE_SETTINGS_STREAMS = 2
-OK_LATER_DELAY = 1.5
+OK_LATER_DELAY = 3
 GARBAGE_PREFACE = b'\xde\xad\xbe\xef' * 16   # 64 bytes; as a frame header: type 0xef, not SETTINGS
 GARBAGE_HOLD_SECONDS = 30
 FLOOD_COUNT = 10_000
@@ -456,12 +459,13 @@ HOSTILE = {
 
 class GarbagePreface(Connection):
     """--mode garbage-preface: junk instead of SETTINGS, then silence until the client hangs up."""
+    PREFACE = GARBAGE_PREFACE
 
     def run(self):
-        log(f"conn {self.number}: {len(GARBAGE_PREFACE)} bytes of junk instead of SETTINGS, "
+        log(f"conn {self.number}: {len(self.PREFACE)} bytes of junk instead of SETTINGS, "
             f"then holding the connection for up to {GARBAGE_HOLD_SECONDS} s")
         started = time.monotonic()
-        if self.send_raw(GARBAGE_PREFACE, 'the garbage preface'):
+        if self.send_raw(self.PREFACE, 'the garbage preface'):
             self.later(GARBAGE_HOLD_SECONDS, self.close)
             while not self.closed and self.step():
                 pass
@@ -471,6 +475,11 @@ class GarbagePreface(Connection):
 
     def feed(self, data):
         return True    # what the client sends is read and dropped
+
+
+class NoSettings(GarbagePreface):
+    """--mode no-settings: nothing at all after the handshake, held until the client hangs up."""
+    PREFACE = b''
 
 
 class LateSettings(Connection):
@@ -492,13 +501,15 @@ def opener(mode):
     return open_connection
 
 
-OPENERS = {'normal': Connection, 'garbage-preface': GarbagePreface, 'late-settings': LateSettings}
+OPENERS = {'normal': Connection, 'garbage-preface': GarbagePreface, 'no-settings': NoSettings,
+           'late-settings': LateSettings}
 
 
 def main():
     parser = h2peer.argument_parser(__doc__)
     parser.add_argument('--mode', choices=MODES, default='normal',
                         help='garbage-preface: every connection starts with junk instead of SETTINGS; '
+                             'no-settings: nothing at all after the handshake; '
                              'late-settings: SETTINGS (2 streams) only 0.3 s after the handshake')
     args = parser.parse_args()
     context = h2peer.tls_context(args, ssl.CERT_REQUIRED)

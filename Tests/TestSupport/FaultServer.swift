@@ -16,6 +16,8 @@ public enum FaultServer {
         /// Every connection gets 64 bytes of junk instead of the server's SETTINGS, then silence
         /// (held open until the client closes it, at most 30 s); no request is ever read.
         case garbagePreface = "garbage-preface"
+        /// Nothing at all after the TLS handshake (no SETTINGS, no answers), held the same way.
+        case noSettings = "no-settings"
         /// Every connection sends its SETTINGS (2 concurrent streams, enforced from the start)
         /// only 0.3 s after the TLS handshake; requests are then served as in `normal`.
         case lateSettings = "late-settings"
