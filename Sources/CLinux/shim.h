@@ -1,4 +1,4 @@
-// Linux system calls that Glibc's Swift overlay does not expose: epoll, eventfd, accept4, mallinfo2.
+// Linux system calls that Glibc's Swift overlay does not expose: epoll, eventfd, accept4, mallinfo2, malloc_trim.
 #ifndef CLINUX_SHIM_H
 #define CLINUX_SHIM_H
 #include <sys/epoll.h>

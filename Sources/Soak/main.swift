@@ -29,12 +29,15 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 /// The process's heap in use, resident memory, open descriptors and threads.
 ///
-/// RSS is what is judged. The heap in use (malloc's allocated bytes, all arenas) is shown to tell
-/// memory held by live objects from what malloc keeps after frees; it swings by megabytes with the
+/// RSS is what is judged, read after `malloc_trim(0)` has handed the pages malloc holds free back
+/// to the system: otherwise RSS keeps creeping up for half an hour as per-thread arenas reach
+/// their high-water marks, with the heap in use flat. The heap in use (malloc's allocated bytes,
+/// all arenas) is shown to tell live objects from the rest; it swings by megabytes with the
 /// requests in flight, so one sample of it is no baseline.
 struct Usage: CustomStringConvertible {
     let heap: Int, rss: Int, descriptors: Int, threads: Int
     static func now() -> Usage {
+        malloc_trim(0)
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         func field(_ name: String) -> Int {
             status.split(separator: "\n").first { $0.hasPrefix(name) }
@@ -68,7 +71,7 @@ final class Ledger: Sendable {
     }
     struct State {
         var open: [[Int: Record]]
-        var duplicated = 0, publishes = 0, reads = 0
+        var duplicated = 0, late = 0, publishes = 0, reads = 0
         var failures: [String: Int] = [:]
         var swept = ContinuousClock.now
     }
@@ -105,13 +108,29 @@ final class Ledger: Sendable {
     func failed(_ what: String) { state.withLock { $0.failures[what, default: 0] += 1 } }
     func read() { state.withLock { $0.reads += 1 } }
 
-    /// Forgets the publishes settled and quiet for `retention`.
+    /// Forgets the publishes settled and quiet for `retention`, and counts as late the deliveries
+    /// of forgotten publishes (a delivery with no publish outcome after a minute: every publish
+    /// call has returned by then, its timeout being 30 s).
     private static func sweep(_ state: inout State, now: ContinuousClock.Instant) {
         for worker in state.open.indices {
-            state.open[worker] = state.open[worker].filter { !$0.value.settled || now - $0.value.touched < retention }
+            var kept: [Int: Record] = [:]
+            kept.reserveCapacity(state.open[worker].count)
+            for (sequence, record) in state.open[worker] {
+                let quiet = now - record.touched
+                if record.settled && quiet >= retention { continue }
+                if record.succeeded == nil && record.messageID != nil && quiet >= .seconds(60) {
+                    state.late += 1
+                    continue
+                }
+                kept[sequence] = record
+            }
+            state.open[worker] = kept
         }
         state.swept = now
     }
+
+    /// Publishes the ledger holds now (its own memory follows this).
+    var records: Int { state.withLock { $0.open.reduce(0) { $0 + $1.count } } }
 
     /// Lost (succeeded, never delivered), duplicated (delivered under two ids) and late (a
     /// delivery of an already forgotten publish) publishes.
@@ -119,7 +138,7 @@ final class Ledger: Sendable {
         state.withLock { state in
             let records = state.open.flatMap(\.values)
             let lost = records.filter { $0.succeeded == true && $0.messageID == nil }.count
-            let late = records.filter { $0.succeeded == nil && $0.messageID != nil }.count
+            let late = state.late + records.filter { $0.succeeded == nil && $0.messageID != nil }.count
             return (lost, state.duplicated, late, state.publishes, state.reads, state.failures)
         }
     }
@@ -186,7 +205,7 @@ await withTaskGroup(of: Void.self) { group in
     group.addTask {   // a line every tenth of the run, to see the trend
         while ContinuousClock.now < end {
             try? await Task.sleep(for: .seconds(max(1, seconds / 10)))
-            say("  \(Int((ContinuousClock.now - start).components.seconds)) s: \(Usage.now()), \(ledger.undelivered) publishes not yet delivered")
+            say("  \(Int((ContinuousClock.now - start).components.seconds)) s: \(Usage.now()), \(ledger.undelivered) publishes not yet delivered, \(ledger.records) in the ledger")
         }
     }
     group.addTask {
