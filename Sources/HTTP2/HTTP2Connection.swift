@@ -139,10 +139,8 @@ actor HTTP2Connection: PooledConnection {
         let stream = HTTP2Stream(authority: authority)
         let id = try submit(request, target: target, stream: stream)
         scheduleWrite()
-        let timer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-            self?.assumeIsolated { $0.expire(id) }
-        }
-        stream.deadlineTimer = timer
+        stream.deadline = deadline
+        watchDeadline(deadline)
         if case .stream(_, let pump) = request.body.source {
             stream.producer = Task { await self.produce(id, pump) }
         }
@@ -285,8 +283,35 @@ actor HTTP2Connection: PooledConnection {
         fail(id, CancellationError())
     }
 
-    private func expire(_ id: Int32) {
-        fail(id, HTTPClientError(.deadlineExceeded, "no complete response from \(authority) on stream \(id) before the deadline"))
+    // MARK: deadlines
+
+    /// One timer serves every stream's deadline, armed for the earliest: a request costs a
+    /// comparison rather than a timer of its own (most end long before their deadline).
+    private var deadlineTimer: (id: EventLoop.TimerID, due: ContinuousClock.Instant)?
+
+    /// Makes sure the timer goes off by `deadline`.
+    private func watchDeadline(_ deadline: ContinuousClock.Instant) {
+        if let armed = deadlineTimer {
+            guard deadline < armed.due else { return }
+            loop.cancel(armed.id)
+        }
+        let id = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
+            self?.assumeIsolated { $0.deadlinePassed() }
+        }
+        deadlineTimer = (id, deadline)
+    }
+
+    /// Fails the streams whose deadline has passed, then watches the earliest one left.
+    private func deadlinePassed() {
+        deadlineTimer = nil
+        let now = ContinuousClock.now
+        let expired = session.streams.values.filter { $0.deadline.map { $0 <= now } ?? false }
+        for stream in expired {
+            stream.deadline = nil
+            fail(stream.id, HTTPClientError(.deadlineExceeded, "no complete response from \(authority) on stream "
+                                            + "\(stream.id) before the deadline"))
+        }
+        if let next = session.streams.values.compactMap(\.deadline).min() { watchDeadline(next) }
     }
 
     private func fail(_ id: Int32, _ error: any Error) {
@@ -311,7 +336,6 @@ actor HTTP2Connection: PooledConnection {
         logger.log(.trace, "stream finished", ["authority": authority, "stream": "\(id)",
                                                "status": stream.status.map(String.init) ?? "none",
                                                "outcome": stream.failure.map { "\($0)" } ?? "complete"])
-        stream.deadlineTimer.map(loop.cancel)
         stream.producer?.cancel()
         releaseSlot()
         closeIfDrained()
@@ -466,10 +490,14 @@ actor HTTP2Connection: PooledConnection {
         }
     }
 
+    /// Starts the write pump once the loop has run the rest of this turn's work, so the frames
+    /// of every request, window update and acknowledgement of the turn go out in one TLS write.
     private func scheduleWrite() {
         guard !writing, session.failure == nil else { return }
         writing = true
-        Task { await self.writePump() }
+        loop.execute { [weak self] in
+            _ = self?.assumeIsolated { connection in Task { await connection.writePump() } }
+        }
     }
 
     private func writePump() async {

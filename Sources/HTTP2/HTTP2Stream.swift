@@ -38,7 +38,8 @@ final class HTTP2Stream {
     var sendFinished = false
     var sendSpaceWaiter: CheckedContinuation<Void, any Error>?
     var producer: Task<Void, Never>?
-    var deadlineTimer: EventLoop.TimerID?
+    /// When the stream fails with `deadlineExceeded` unless it ended first; nil once it did fail.
+    var deadline: ContinuousClock.Instant?
 
     init(authority: String) { self.authority = authority }
 

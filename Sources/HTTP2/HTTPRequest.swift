@@ -80,7 +80,7 @@ public struct HTTPRequest: Sendable {
     /// `https://[userinfo@]host[:port][/path][?query][#fragment]` with valid URI characters passes;
     /// the user info and fragment are left out, as HTTP/2 sends neither.
     func target() throws -> Target {
-        let notAbsolute = HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL")
+        var notAbsolute: HTTPClientError { HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL") }
         let bytes = Array(url.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
               bytes[colon...].starts(with: "://".utf8),
@@ -119,14 +119,14 @@ public struct HTTPRequest: Sendable {
                 port = number
             }
         }
-        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
-        guard scheme == "https" else {
+        guard bytes[..<colon].lazy.map({ $0 | 0x20 }).elementsEqual("https".utf8) else {   // ASCII case folding
             throw HTTPClientError(.invalidRequest, "\"\(url)\" is not an https URL: this client speaks HTTP/2 over TLS only")
         }
         let fragment = rest.firstIndex(of: UInt8(ascii: "#")) ?? rest.endIndex
         var path = String(decoding: rest[authorityEnd..<fragment], as: UTF8.self)
         if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
-        return Target(host: host.lowercased(), port: port, path: path)
+        let hasUppercase = hostBytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+        return Target(host: hasUppercase ? host.lowercased() : host, port: port, path: path)
     }
 }
 
@@ -138,8 +138,14 @@ enum URIBytes {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
+             UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="),
+             UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"):
+            true
         default:
-            "-._~!$&'()*+,;=:@/?#[]%".utf8.contains(byte)
+            false
         }
     }
 

@@ -116,6 +116,8 @@ public final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     /// Jobs enqueued from the loop thread itself: no lock, no wake-up, no closure needed.
     private var localJobs: [UnownedJob] = []
+    /// The generation of local jobs being run (kept to reuse its storage).
+    private var runningJobs: [UnownedJob] = []
     private var handlers: [Int32: (Events) -> Void] = [:]
     private var timers = TimerHeap()
     private var nextTimerID: UInt64 = 0
@@ -306,13 +308,20 @@ public final class EventLoop: @unchecked Sendable {
         return !(stopping && batch.isEmpty && localJobs.isEmpty)
     }
 
-    /// Runs the jobs the loop enqueued for itself, one generation at a time (jobs they enqueue
-    /// wait for the next turn, so I/O and timers are not starved).
+    /// Local jobs run per loop turn before I/O and timers get their turn.
+    private static let jobBudget = 1024
+
+    /// Runs the jobs the loop enqueued for itself and those they enqueue in turn, up to
+    /// `jobBudget` per turn: a chain of actor hops completes without an `epoll_wait` between its
+    /// links, and jobs that keep enqueuing jobs still cannot starve I/O and timers.
     private func runLocalJobs() {
-        guard !localJobs.isEmpty else { return }
-        let jobs = localJobs
-        localJobs.removeAll(keepingCapacity: true)
-        for job in jobs { job.runSynchronously(on: asUnownedSerialExecutor()) }
+        var budget = Self.jobBudget
+        while !localJobs.isEmpty && budget > 0 {
+            swap(&localJobs, &runningJobs)
+            budget -= runningJobs.count
+            for job in runningJobs { job.runSynchronously(on: asUnownedSerialExecutor()) }
+            runningJobs.removeAll(keepingCapacity: true)
+        }
     }
 }
 

@@ -96,6 +96,35 @@ struct FaultInjectionTests {
         await client.shutdown()
     }
 
+    @Test("streams sharing a connection each fail at their own deadline, an earlier one sent later included")
+    func deadlinesOfOneConnection() async throws {
+        let peer = try await FaultServer.start()
+        defer { peer.stop() }
+        let client = try client(for: peer)
+        try await expectStillWorks(client)   // one connection, already open
+        let clock = ContinuousClock()
+        let started = clock.now
+        // How long a stalled request with `timeout` took to fail, and with what.
+        func stall(_ timeout: Duration) async -> (Duration, HTTPClientError.Code?) {
+            do {
+                _ = try await client.execute(HTTPRequest(url: "\(base)/stall"), timeout: timeout)
+                return (clock.now - started, nil)
+            } catch {
+                return (clock.now - started, (error as? HTTPClientError)?.code)
+            }
+        }
+        async let late = stall(.seconds(3))
+        try await Task.sleep(for: .milliseconds(100))
+        async let early = stall(.milliseconds(500))
+        let (earlyElapsed, earlyCode) = await early
+        let (lateElapsed, lateCode) = await late
+        #expect(earlyCode == .deadlineExceeded && lateCode == .deadlineExceeded)
+        #expect(earlyElapsed >= .milliseconds(550) && earlyElapsed < .seconds(2), "the early one took \(earlyElapsed)")
+        #expect(lateElapsed >= .milliseconds(2950) && lateElapsed < .seconds(5), "the late one took \(lateElapsed)")
+        try await expectStillWorks(client)
+        await client.shutdown()
+    }
+
     @Test("an upload to a server that never opens its flow-control window fails with deadlineExceeded")
     func uploadIntoClosedWindow() async throws {
         let peer = try await FaultServer.start()
