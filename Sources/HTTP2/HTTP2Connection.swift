@@ -565,6 +565,10 @@ actor HTTP2Connection: PooledConnection {
         let failure = (error as? HTTPClientError)
             ?? HTTPClientError(.connectionClosed, "the connection to \(authority) failed: \(error)")
         session.failure = failure
+        if let armed = deadlineTimer {   // every stream fails now: no deadline is left to watch
+            loop.cancel(armed.id)
+            deadlineTimer = nil
+        }
         for stream in session.streams.values {
             // Streams above GOAWAY's last stream were never processed: safe to retry.
             // (Not once response bytes arrived: then the server did process it.)

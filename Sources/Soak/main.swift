@@ -68,6 +68,10 @@ final class Ledger: Sendable {
         var messageID: Int?      // nil until delivered
         var touched: ContinuousClock.Instant
         var settled: Bool { succeeded == false || (succeeded == true && messageID != nil) }
+        /// Succeeded as far as the client saw and not delivered (yet): lost if it stays so.
+        var awaitingDelivery: Bool { succeeded == true && messageID == nil }
+        /// Delivered while the client has no outcome for its publish: late if it stays so.
+        var deliveredWithoutOutcome: Bool { succeeded == nil && messageID != nil }
     }
     struct State {
         var open: [[Int: Record]]
@@ -103,7 +107,7 @@ final class Ledger: Sendable {
     }
     /// Publishes that succeeded and are not delivered yet (the subscription's backlog, roughly).
     var undelivered: Int {
-        state.withLock { $0.open.reduce(0) { $0 + $1.values.filter { $0.succeeded == true && $0.messageID == nil }.count } }
+        state.withLock { $0.open.reduce(0) { $0 + $1.values.filter(\.awaitingDelivery).count } }
     }
     func failed(_ what: String) { state.withLock { $0.failures[what, default: 0] += 1 } }
     func read() { state.withLock { $0.reads += 1 } }
@@ -118,7 +122,7 @@ final class Ledger: Sendable {
             for (sequence, record) in state.open[worker] {
                 let quiet = now - record.touched
                 if record.settled && quiet >= retention { continue }
-                if record.succeeded == nil && record.messageID != nil && quiet >= .seconds(60) {
+                if record.deliveredWithoutOutcome && quiet >= .seconds(60) {
                     state.late += 1
                     continue
                 }
@@ -137,8 +141,8 @@ final class Ledger: Sendable {
     func audit() -> (lost: Int, duplicated: Int, late: Int, publishes: Int, reads: Int, failures: [String: Int]) {
         state.withLock { state in
             let records = state.open.flatMap(\.values)
-            let lost = records.filter { $0.succeeded == true && $0.messageID == nil }.count
-            let late = state.late + records.filter { $0.succeeded == nil && $0.messageID != nil }.count
+            let lost = records.filter(\.awaitingDelivery).count
+            let late = state.late + records.filter(\.deliveredWithoutOutcome).count
             return (lost, state.duplicated, late, state.publishes, state.reads, state.failures)
         }
     }
