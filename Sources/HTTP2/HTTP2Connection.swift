@@ -4,8 +4,9 @@ import MTLS
 /// One HTTP/2 connection over a `TLSConnection`, multiplexing streams; it runs on the same event
 /// loop as its TLS connection, whose reads and writes it drives.
 ///
-/// A read pump feeds what TLS decrypts to nghttp2; a write pump batches nghttp2's frames into
-/// large TLS writes. Response bodies are buffered per stream up to the stream window, and the
+/// No task reads or writes: when the socket is readable, what TLS decrypts goes straight to
+/// nghttp2, and at the end of each loop turn the frames of that turn go out in one TLS write
+/// (`readAvailable`, `writeFrames`). Response bodies are buffered per stream up to the stream window, and the
 /// window reopens only as the caller reads, so a slow reader slows the server instead of growing memory.
 actor HTTP2Connection: PooledConnection {
     nonisolated let loop: EventLoop
@@ -14,7 +15,10 @@ actor HTTP2Connection: PooledConnection {
     nonisolated let tls: TLSConnection
     let authority: String
     private let session: NGHTTP2Session
-    private var writing = false
+    /// A write is scheduled for the end of the turn, or waits for the socket to drain.
+    private var writeScheduled = false
+    /// Where TLS decrypts into, reused for every read.
+    private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var slotWaiters: [CheckedContinuation<Void, any Error>] = []
     /// Request bodies are queued up to this many bytes ahead of nghttp2.
     private static let sendAhead = 1 << 20
@@ -42,9 +46,9 @@ actor HTTP2Connection: PooledConnection {
         self.session = try NGHTTP2Session()
     }
 
-    /// Starts the pumps and sends the preface; call once after init.
+    /// Starts reading and sends the preface; call once after init.
     func start() {
-        Task { await self.readPump() }
+        readAvailable()
         scheduleWrite()
         schedulePing()
     }
@@ -438,21 +442,54 @@ actor HTTP2Connection: PooledConnection {
         scheduleWrite()
     }
 
-    // MARK: pumps
+    // MARK: reading and writing
 
-    private func readPump() async {
+    /// Reads per call before the loop's other work gets its turn (the buffer holds 64 KiB).
+    private static let readsPerTurn = 16
+    /// Ciphertext TLS may hold for the socket before no more frames are made.
+    private static let writeBacklog = 256 * 1024
+
+    /// Feeds what TLS has decrypted to nghttp2 until nothing more has arrived, then asks TLS to
+    /// call back when the socket is readable.
+    private func readAvailable() {
+        var buffer = readBuffer
+        readBuffer = []   // keeps `buffer` uniquely referenced: TLS decrypts into it in place
+        defer { readBuffer = buffer }
         do {
-            while true {
-                let bytes = try await tls.read(maxLength: 256 * 1024)
-                if bytes.isEmpty { throw HTTPClientError(.connectionClosed, "\(authority) closed the connection") }
-                try session.receive(bytes)
-                deliver()
-                scheduleWrite()
-                try checkSessionAlive()
+            for _ in 0..<Self.readsPerTurn {
+                guard session.failure == nil else { return }
+                let (count, state) = try tls.assumeIsolated { try $0.receiveNow(into: &buffer) }
+                if count > 0 {
+                    try session.receive(buffer, count: count)
+                    deliver()
+                    scheduleWrite()
+                    try checkSessionAlive()
+                }
+                switch state {
+                case .more: continue
+                case .drained: return awaitSocket(.read)
+                case .closed: throw HTTPClientError(.connectionClosed, "\(authority) closed the connection")
+                }
             }
+            loop.executeAtEndOfTurn { self.assumeIsolated { $0.readAvailable() } }
         } catch {
             failConnection(error)
         }
+    }
+
+    /// Asks TLS to call `readable` or `writable` once the socket is ready that way (or failed).
+    private func awaitSocket(_ direction: TLSConnection.Direction) {
+        tls.assumeIsolated { tls in
+            tls.whenReady(direction) { result in
+                self.assumeIsolated { direction == .read ? $0.readable(result) : $0.writable(result) }
+            }
+        }
+    }
+
+    /// TLS called back: the socket is readable, or the connection failed.
+    private func readable(_ result: Result<Void, any Error>) {
+        if case .failure(let error) = result { return failConnection(error) }
+        readAvailable()
     }
 
     /// After nghttp2 reported events: wake readers, producers with room, and refused streams.
@@ -490,33 +527,43 @@ actor HTTP2Connection: PooledConnection {
         }
     }
 
-    /// Starts the write pump once the loop has run the rest of this turn's work, so the frames
-    /// of every request, window update and acknowledgement of the turn go out in one TLS write.
+    /// Writes once the loop has run the rest of this turn's work, so the frames of every request,
+    /// window update and acknowledgement of the turn go out in one TLS write.
     private func scheduleWrite() {
-        guard !writing, session.failure == nil else { return }
-        writing = true
-        loop.execute { [weak self] in
-            _ = self?.assumeIsolated { connection in Task { await connection.writePump() } }
-        }
+        guard !writeScheduled, session.failure == nil else { return }
+        writeScheduled = true
+        loop.executeAtEndOfTurn { self.assumeIsolated { $0.writeFrames() } }
     }
 
-    private func writePump() async {
-        defer { writing = false }
+    /// Hands nghttp2's frames to TLS until nghttp2 has no more; when TLS holds a backlog, waits
+    /// for the socket to drain before making more (request bodies are pulled only that fast).
+    private func writeFrames() {
+        writeScheduled = false
+        guard session.failure == nil else { return }
         do {
             while true {
                 // Deliver first: waking readers credits windows, which queues WINDOW_UPDATEs to send now.
                 deliver()
                 var output: [UInt8] = []
                 try session.nextOutput(into: &output, limit: 256 * 1024)
-                if output.isEmpty && session.touched.isEmpty {
-                    try checkSessionAlive()
-                    return
+                if output.isEmpty && session.touched.isEmpty { return try checkSessionAlive() }
+                if output.isEmpty { continue }
+                let queued = try tls.assumeIsolated { try $0.sendNow(output) }
+                if queued >= Self.writeBacklog {
+                    writeScheduled = true   // until the socket drains: more frames now would only queue
+                    return awaitSocket(.write)
                 }
-                if !output.isEmpty { try await tls.write(output) }
             }
         } catch {
             failConnection(error)
         }
+    }
+
+    /// TLS called back: the socket took queued ciphertext, or the connection failed.
+    private func writable(_ result: Result<Void, any Error>) {
+        writeScheduled = false
+        if case .failure(let error) = result { return failConnection(error) }
+        writeFrames()
     }
 
     /// The connection's failure as seen by a request that never got a stream: sending it

@@ -56,9 +56,10 @@ final class NGHTTP2Session {
 
     deinit { nghttp2_session_del(handle) }
 
-    /// Feeds received bytes; callbacks fire inside. Throws when the peer broke the protocol.
-    func receive(_ bytes: [UInt8]) throws {
-        let result = bytes.withUnsafeBufferPointer { nghttp2_session_mem_recv(handle, $0.baseAddress, $0.count) }
+    /// Feeds the first `count` received bytes of `bytes`; callbacks fire inside. Throws when the
+    /// peer broke the protocol.
+    func receive(_ bytes: [UInt8], count: Int) throws {
+        let result = bytes.withUnsafeBufferPointer { nghttp2_session_mem_recv(handle, $0.baseAddress, count) }
         if result < 0 {
             throw HTTPClientError(.protocolError, "the server broke the HTTP/2 protocol: \(NGHTTP2.describe(Int32(result)))")
         }

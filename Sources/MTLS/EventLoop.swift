@@ -118,6 +118,9 @@ public final class EventLoop: @unchecked Sendable {
     private var localJobs: [UnownedJob] = []
     /// The generation of local jobs being run (kept to reuse its storage).
     private var runningJobs: [UnownedJob] = []
+    /// Work deferred to the end of the turn, and the generation of it being run.
+    private var turnEnd: [() -> Void] = []
+    private var runningTurnEnd: [() -> Void] = []
     private var handlers: [Int32: (Events) -> Void] = [:]
     private var timers = TimerHeap()
     private var nextTimerID: UInt64 = 0
@@ -227,6 +230,14 @@ public final class EventLoop: @unchecked Sendable {
         epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
     }
 
+    /// Runs `work` on the loop thread once this turn's jobs have run (loop thread only): work that
+    /// should see everything the turn did, such as writing the frames of every request the turn
+    /// made in one go. Work deferred from deferred work runs in the next turn, after I/O.
+    package func executeAtEndOfTurn(_ work: @escaping () -> Void) {
+        preconditionInEventLoop()
+        turnEnd.append(work)
+    }
+
     // MARK: timers (loop thread only)
 
     /// Runs `work` on the loop thread once `delay` has passed, unless cancelled first.
@@ -276,7 +287,9 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Whether submitted work is waiting (then epoll must not sleep).
-    private var hasSubmittedWork: Bool { !localJobs.isEmpty || inbox.withLock { !$0.work.isEmpty } }
+    private var hasSubmittedWork: Bool {
+        !localJobs.isEmpty || !turnEnd.isEmpty || inbox.withLock { !$0.work.isEmpty }
+    }
 
     /// Milliseconds until the next timer, or -1 to wait for I/O only.
     private func waitMilliseconds() -> Int32 {
@@ -305,7 +318,17 @@ public final class EventLoop: @unchecked Sendable {
         }
         for work in batch { work() }
         runLocalJobs()
-        return !(stopping && batch.isEmpty && localJobs.isEmpty)
+        runTurnEnd()
+        return !(stopping && batch.isEmpty && localJobs.isEmpty && turnEnd.isEmpty)
+    }
+
+    /// Runs the work deferred to the end of this turn, then the jobs it enqueued.
+    private func runTurnEnd() {
+        guard !turnEnd.isEmpty else { return }
+        swap(&turnEnd, &runningTurnEnd)
+        for work in runningTurnEnd { work() }
+        runningTurnEnd.removeAll(keepingCapacity: true)
+        runLocalJobs()
     }
 
     /// Local jobs run per loop turn before I/O and timers get their turn.

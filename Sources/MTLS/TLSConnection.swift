@@ -14,13 +14,14 @@ public actor TLSConnection {
     public nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
-    /// Which way a task waits for the socket.
-    enum Direction { case read, write }
+    /// Which way a caller waits for the socket.
+    package enum Direction: Sendable { case read, write }
 
-    /// A task suspended until the socket is ready in its direction, or its deadline passes.
+    /// Someone waiting until the socket is ready in its direction (a suspended task, or a
+    /// callback), or its deadline passes.
     private struct Waiter {
         let id: UInt64
-        let continuation: CheckedContinuation<Void, any Error>
+        let wake: (Result<Void, any Error>) -> Void
         let timer: EventLoop.TimerID?
     }
 
@@ -246,6 +247,7 @@ public actor TLSConnection {
     /// The socket became ready: flush what is queued, wake the waiter of each ready direction,
     /// and re-arm (one-shot) for whoever still waits.
     private func socketReady(_ events: EventLoop.Events) {
+        armed = nil   // one-shot: the descriptor reports nothing more until armed again
         session?.flush()
         if !events.isDisjoint(with: [.readable, .hangup]) { resume(.read, with: .success(())) }
         if !events.isDisjoint(with: [.writable, .hangup]) { resume(.write, with: .success(())) }
@@ -258,14 +260,19 @@ public actor TLSConnection {
         var events: EventLoop.Events = .once
         if waiters[.read] != nil { events.insert(.readable) }
         if waiters[.write] != nil || (session?.pendingOutput ?? 0) > 0 { events.insert(.writable) }
-        if events != .once { loop.watch(fd, for: events) }
+        if events != .once && events != armed {
+            loop.watch(fd, for: events)
+            armed = events
+        }
     }
+    /// What the descriptor is armed for, nil once it reported (one-shot) or before it was armed.
+    private var armed: EventLoop.Events?
 
     private func resume(_ direction: Direction, with result: Result<Void, any Error>, id: UInt64? = nil) {
         guard let waiter = waiters[direction], id == nil || waiter.id == id else { return }
         waiters[direction] = nil
         if let timer = waiter.timer { loop.cancel(timer) }
-        waiter.continuation.resume(with: result)
+        waiter.wake(result)
     }
 
     /// Suspends until the socket is ready for `direction`; throws the connection's failure if it
@@ -273,7 +280,6 @@ public actor TLSConnection {
     private func wait(_ direction: Direction, until deadline: ContinuousClock.Instant? = nil,
                       timeoutError: TLSError? = nil) async throws {
         if let pendingFailure { throw pendingFailure }
-        precondition(waiters[direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
         nextWaiterID += 1
         let id = nextWaiterID
         // The operation closure touches this actor's state, which makes it run isolated to the
@@ -282,13 +288,7 @@ public actor TLSConnection {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 if let pendingFailure { return continuation.resume(throwing: pendingFailure) }
                 if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
-                let timer = deadline.flatMap { deadline in timeoutError.map { error in
-                    loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-                        self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
-                    }
-                } }
-                waiters[direction] = Waiter(id: id, continuation: continuation, timer: timer)
-                arm()
+                install(direction, id: id, deadline: deadline, timeoutError: timeoutError) { continuation.resume(with: $0) }
             }
         } onCancel: {
             loop.execute { [weak self] in
@@ -296,6 +296,81 @@ public actor TLSConnection {
             }
         }
         if let pendingFailure { throw pendingFailure }
+    }
+
+    /// Records `wake` as the waiter for `direction`, with a timer when there is a deadline, and arms the socket.
+    private func install(_ direction: Direction, id: UInt64, deadline: ContinuousClock.Instant?, timeoutError: TLSError?,
+                         wake: @escaping (Result<Void, any Error>) -> Void) {
+        precondition(waiters[direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
+        let timer = deadline.flatMap { deadline in timeoutError.map { error in
+            loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
+                self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
+            }
+        } }
+        waiters[direction] = Waiter(id: id, wake: wake, timer: timer)
+        arm()
+    }
+
+    // MARK: data, for protocol drivers on this loop (no waiting, no task)
+
+    /// How `receiveNow` left the connection.
+    package enum ReceiveState: Sendable {
+        /// The buffer filled up: more may be ready at once, so call again before waiting.
+        case more
+        /// Nothing more has arrived: wait with `whenReady(.read)`.
+        case drained
+        /// The peer closed the connection cleanly.
+        case closed
+    }
+
+    /// Decrypts what has arrived into `buffer` (from its start, up to its size) without waiting;
+    /// returns how many bytes it now holds and what to do next.
+    ///
+    /// Throws like `read`. For a driver running on this loop, called through `assumeIsolated`.
+    package func receiveNow(into buffer: inout [UInt8]) throws -> (count: Int, state: ReceiveState) {
+        let session = try openSession()
+        defer { session.flush() }   // reading may have queued records (a TLS 1.3 key update's answer)
+        var count = 0
+        while count < buffer.count {
+            let received = try buffer.withUnsafeMutableBytes { raw in
+                try session.receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
+            }
+            guard let received else {
+                try checkSocket(session)
+                return (count, .drained)
+            }
+            if received == 0 { return (count, .closed) }
+            count += received
+        }
+        return (count, .more)
+    }
+
+    /// Encrypts `bytes` and hands the kernel what it takes now; the rest stays queued and is sent
+    /// as the socket drains. Returns the ciphertext still queued: a driver that wants to bound its
+    /// memory waits with `whenReady(.write)` while that is large. Never waits.
+    package func sendNow(_ bytes: [UInt8]) throws -> Int {
+        let session = try openSession()
+        var offset = 0
+        while offset < bytes.count {
+            offset += try bytes.withUnsafeBytes { raw in
+                try session.send(UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + 16384, raw.count)]))
+            }
+        }
+        session.flush()
+        try checkSocket(session)
+        if session.pendingOutput > 0 { arm() }
+        return session.pendingOutput
+    }
+
+    /// Calls `handler` on the loop once the socket is ready for `direction`, or with the
+    /// connection's failure once it fails (at once if it has already).
+    ///
+    /// The callback form of waiting, for drivers that read with `receiveNow` and write with
+    /// `sendNow`; like a waiting task, one handler per direction at a time.
+    package func whenReady(_ direction: Direction, _ handler: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        if let pendingFailure { return handler(.failure(pendingFailure)) }
+        nextWaiterID += 1
+        install(direction, id: nextWaiterID, deadline: nil, timeoutError: nil, wake: handler)
     }
 
     // MARK: data
