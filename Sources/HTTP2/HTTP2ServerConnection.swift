@@ -99,7 +99,7 @@ actor HTTP2ServerConnection {
     private func flush() {
         guard !writing, !closed else { return }
         writing = true
-        Task(executorPreference: loop) { await self.writeLoop() }
+        Task(executorPreference: loop.taskExecutor) { await self.writeLoop() }
     }
 
     private func writeLoop() async {

@@ -78,7 +78,7 @@ public struct HTTPBenchmark: Sendable {
             for (client, count) in zip(clients, Self.shares(requests, connections)) {
                 for share in Self.shares(count, streams) {
                     // Workers run on the clients' loop, as h2load runs on one thread: no thread switches.
-                    group.addTask(executorPreference: loops.loops[0]) {
+                    group.addTask(executorPreference: loops.loops[0].taskExecutor) {
                         try await measure(client: client, count: share, into: recorder)
                     }
                 }

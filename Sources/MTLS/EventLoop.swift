@@ -107,6 +107,19 @@ public final class EventLoop: @unchecked Sendable {
         var stopping = false
     }
 
+    /// A job, and whether it came through `taskExecutor` (nonisolated code of a task that prefers
+    /// the loop) rather than through the loop as the serial executor of an actor.
+    private struct LocalJob {
+        let job: UnownedJob
+        let preferring: Bool
+    }
+
+    /// The loop as a `TaskExecutor`: a task made with `Task(executorPreference: loop.taskExecutor)`
+    /// runs its nonisolated code on the loop thread, so talking to connections on this loop
+    /// needs no thread switch. Blocking in such a task blocks the loop.
+    public var taskExecutor: EventLoopTaskExecutor { preference }
+    private var preference: EventLoopTaskExecutor!
+
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = Locked(Inbox())
@@ -115,9 +128,9 @@ public final class EventLoop: @unchecked Sendable {
 
     // Loop-thread state.
     /// Jobs enqueued from the loop thread itself: no lock, no wake-up, no closure needed.
-    private var localJobs: [UnownedJob] = []
+    private var localJobs: [LocalJob] = []
     /// The generation of local jobs being run (kept to reuse its storage).
-    private var runningJobs: [UnownedJob] = []
+    private var runningJobs: [LocalJob] = []
     /// Work deferred to the end of the turn, and the generation of it being run.
     private var turnEnd: [() -> Void] = []
     private var runningTurnEnd: [() -> Void] = []
@@ -132,6 +145,7 @@ public final class EventLoop: @unchecked Sendable {
         precondition(epollFD >= 0 && wakeFD >= 0, "epoll/eventfd unavailable: errno \(errno)")
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        preference = EventLoopTaskExecutor(loop: self)
         let started = DispatchSemaphore(value: 0)
         let box = Unmanaged.passRetained(StartBox(loop: self, started: started, name: name))
         var attributes = pthread_attr_t()
@@ -342,28 +356,39 @@ public final class EventLoop: @unchecked Sendable {
         while !localJobs.isEmpty && budget > 0 {
             swap(&localJobs, &runningJobs)
             budget -= runningJobs.count
-            for job in runningJobs { job.runSynchronously(on: asUnownedSerialExecutor()) }
+            for job in runningJobs { run(job) }
             runningJobs.removeAll(keepingCapacity: true)
         }
     }
 }
 
-/// Tasks may prefer the loop as their executor (`Task(executorPreference: loop)`): their
-/// nonisolated code then runs on the loop thread too, and talking to connections on this loop
-/// needs no thread switch at all.
-extension EventLoop: TaskExecutor {
-    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
-        UnownedTaskExecutor(ordinary: self)
-    }
-}
-
 extension EventLoop: SerialExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        enqueue(LocalJob(job: UnownedJob(job), preferring: false))
+    }
+
+    /// A task that prefers this loop has nonisolated code to run.
+    fileprivate func enqueuePreferring(_ job: consuming ExecutorJob) {
+        enqueue(LocalJob(job: UnownedJob(job), preferring: true))
+    }
+
+    private func enqueue(_ job: LocalJob) {
         if inEventLoop {
             localJobs.append(job)
         } else {
-            execute { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+            execute { self.run(job) }
+        }
+    }
+
+    /// Runs a job on the executor it was enqueued on: the loop as the task executor of a task's
+    /// nonisolated code, or as the serial executor of an actor, and then on this thread, which is
+    /// the task executor's too. The runtime then needs no new job for calls between nonisolated
+    /// functions of a task that prefers the loop, nor for hops between its actors on this loop.
+    private func run(_ job: LocalJob) {
+        if job.preferring {
+            job.job.runSynchronously(on: preference.asUnownedTaskExecutor())
+        } else {
+            job.job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: preference.asUnownedTaskExecutor())
         }
     }
 
@@ -373,5 +398,20 @@ extension EventLoop: SerialExecutor {
 
     public func checkIsolated() {
         preconditionInEventLoop()
+    }
+}
+
+/// An event loop as a `TaskExecutor` (`EventLoop.taskExecutor`); its jobs run on the loop thread.
+public final class EventLoopTaskExecutor: TaskExecutor {
+    private unowned let loop: EventLoop
+
+    fileprivate init(loop: EventLoop) { self.loop = loop }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueuePreferring(job)
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
     }
 }

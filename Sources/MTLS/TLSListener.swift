@@ -99,7 +99,7 @@ public final class TLSListener: Sendable {
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let loop = group.next()
             let address = peer.description
-            Task(executorPreference: loop) {
+            Task(executorPreference: loop.taskExecutor) {
                 do {
                     await handler(try await TLSConnection.accept(client, from: address, context: context,
                                                                  timeout: timeout, on: loop))
