@@ -33,17 +33,21 @@ actor HTTP1Connection: PooledConnection {
     private var finishedTrailers: [Int32: HTTPHeaders] = [:]
     private var waiters: [CheckedContinuation<Void, any Error>] = []
     private var closeHandlers: [@Sendable () -> Void] = []
-    private let idleTimeout: Duration
-    private var idleTimer: EventLoop.TimerID?
+    private let idleTimer: IdleTimer
 
     init(tls: TLSConnection, authority: String, idleTimeout: Duration) {
         self.tls = tls
         loop = tls.loop
         self.authority = authority
-        self.idleTimeout = idleTimeout
+        idleTimer = IdleTimer(timeout: idleTimeout, loop: tls.loop)
     }
 
-    func start() { startIdleTimer() }
+    func start() {
+        idleTimer.onExpiry = { [weak self] in
+            self?.assumeIsolated { $0.shutDown(HTTPClientError(.connectionClosed, "idle")) }
+        }
+        idleTimer.becameIdle()
+    }
 
     var isAvailable: Bool { failure == nil && !retired }
     var streamCount: Int { exchange == nil ? 0 : 1 }
@@ -52,7 +56,7 @@ actor HTTP1Connection: PooledConnection {
     func reserveStream(until deadline: ContinuousClock.Instant) -> Bool {
         guard isAvailable, !busy else { return false }
         busy = true
-        stopIdleTimer()
+        idleTimer.becameBusy()
         return true
     }
 
@@ -296,14 +300,14 @@ actor HTTP1Connection: PooledConnection {
 
     private func acquire() async throws {
         if let failure { throw failure }
-        if !busy { busy = true; stopIdleTimer(); return }
+        if !busy { busy = true; idleTimer.becameBusy(); return }
         try await withCheckedThrowingContinuation { waiters.append($0) }
     }
 
     private func release() {
         if waiters.isEmpty {
             busy = false
-            startIdleTimer()
+            idleTimer.becameIdle()
         } else {
             waiters.removeFirst().resume()
         }
@@ -323,26 +327,11 @@ actor HTTP1Connection: PooledConnection {
     private func shutDown(_ reason: HTTPClientError) {
         guard failure == nil else { return }
         failure = reason
-        stopIdleTimer()
+        idleTimer.becameBusy()
         for waiter in waiters { waiter.resume(throwing: HTTPClientError(reason.code, reason.message, isRetrySafe: true)) }
         waiters.removeAll()
         Task { [tls] in await tls.close() }
         closeHandlers.forEach { $0() }
         closeHandlers.removeAll()
-    }
-
-    private func startIdleTimer() {
-        stopIdleTimer()
-        idleTimer = loop.schedule(after: idleTimeout) { [weak self] in
-            self?.assumeIsolated { connection in
-                connection.idleTimer = nil
-                if !connection.busy { connection.shutDown(HTTPClientError(.connectionClosed, "idle")) }
-            }
-        }
-    }
-
-    private func stopIdleTimer() {
-        if let idleTimer { loop.cancel(idleTimer) }
-        idleTimer = nil
     }
 }

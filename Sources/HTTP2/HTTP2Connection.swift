@@ -19,13 +19,14 @@ actor HTTP2Connection: PooledConnection {
     private var writeScheduled = false
     /// Where TLS decrypts into, reused for every read.
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Where nghttp2's frames are gathered for TLS, reused for every write.
+    private var writeBuffer: [UInt8] = []
     private var slotWaiters: [CheckedContinuation<Void, any Error>] = []
     /// Request bodies are queued up to this many bytes ahead of nghttp2.
     private static let sendAhead = 1 << 20
 
-    /// How long the connection may sit with no stream before it closes itself.
-    private let idleTimeout: Duration
-    private var idleTimer: EventLoop.TimerID?
+    /// Closes the connection once it has had no stream for the idle timeout.
+    private let idleTimer: IdleTimer
 
     /// PING the server this often, and give up on it when an answer takes longer than the timeout.
     struct KeepAlive: Sendable {
@@ -40,7 +41,7 @@ actor HTTP2Connection: PooledConnection {
         self.tls = tls
         self.loop = tls.loop
         self.authority = authority
-        self.idleTimeout = idleTimeout
+        self.idleTimer = IdleTimer(timeout: idleTimeout, loop: tls.loop)
         self.keepAlive = keepAlive
         self.logger = logger
         self.session = try NGHTTP2Session()
@@ -48,6 +49,15 @@ actor HTTP2Connection: PooledConnection {
 
     /// Starts reading and sends the preface; call once after init.
     func start() {
+        handlers = Handlers(readable: { result in self.assumeIsolated { $0.readable(result) } },
+                            writable: { result in self.assumeIsolated { $0.writable(result) } },
+                            write: { self.assumeIsolated { $0.writeFrames() } })
+        idleTimer.onExpiry = { [weak self] in
+            self?.assumeIsolated { connection in
+                connection.closeGracefully(HTTPClientError(.connectionClosed, "the connection to \(connection.authority) "
+                                                           + "was idle for \(connection.idleTimer.timeout)"))
+            }
+        }
         readAvailable()
         scheduleWrite()
         schedulePing()
@@ -106,23 +116,12 @@ actor HTTP2Connection: PooledConnection {
         try Task.checkCancellation()
         guard isAvailable, hasFreeSlot else { return false }
         openStreams += 1
-        stopIdleTimer()
+        idleTimer.becameBusy()
         return true
     }
 
     private func parkForLimit() async {
         await withCheckedContinuation { limitWaiters.append($0) }
-    }
-
-    private func startIdleTimer() {
-        idleTimer = loop.schedule(after: idleTimeout) { [weak self] in
-            self?.assumeIsolated { connection in
-                connection.idleTimer = nil
-                guard connection.session.streams.isEmpty else { return }
-                connection.closeGracefully(HTTPClientError(.connectionClosed, "the connection to \(connection.authority) "
-                                                           + "was idle for \(connection.idleTimeout)"))
-            }
-        }
     }
 
     /// Streams this connection still tracks (open, or holding an unread body), for tests and diagnostics.
@@ -206,21 +205,24 @@ actor HTTP2Connection: PooledConnection {
 
     private func submit(_ request: HTTPRequest, target: HTTPRequest.Target, stream: HTTP2Stream) throws -> Int32 {
         if let failure = session.failure { throw neverStarted(failure) }
-        var fields: [(String, String)] = [(":method", request.method), (":scheme", "https"),
-                                          (":authority", target.authority), (":path", target.path)]
-        for field in request.headers where !HTTP2Connection.connectionSpecific.contains(field.name) {
-            fields.append((field.name, field.value))
+        headerBlock.removeAll()
+        headerBlock.append(":method", request.method)
+        headerBlock.append(":scheme", "https")
+        headerBlock.append(":authority", target.authority)
+        headerBlock.append(":path", target.path)
+        for field in request.headers where !HTTP2Connection.isConnectionSpecific(field.name) {
+            headerBlock.append(field.name, field.value)
         }
         if let length = request.body.length, request.headers.first(name: "content-length") == nil,
            length > 0 || request.method != "GET" {
-            fields.append(("content-length", String(length)))
+            headerBlock.append("content-length", String(length))
         }
         if case .bytes(let bytes) = request.body.source {
             stream.sendBuffer = bytes
             stream.sendFinished = true
         }
         let hasBody = request.body.length != 0
-        let id = NameValues.with(fields) { nva, count -> Int32 in
+        let id = headerBlock.withFields { nva, count -> Int32 in
             var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: h2ReadRequestBody)
             return hasBody ? nghttp2_submit_request(session.handle, nil, nva, count, &provider, nil)
                            : nghttp2_submit_request(session.handle, nil, nva, count, nil, nil)
@@ -239,9 +241,17 @@ actor HTTP2Connection: PooledConnection {
         return id
     }
 
-    /// Header fields HTTP/2 forbids (RFC 9113 section 8.2.2); dropped instead of resetting the stream.
-    private static let connectionSpecific: Set<String> = ["connection", "keep-alive", "proxy-connection",
-                                                          "transfer-encoding", "upgrade", "host"]
+    /// Whether HTTP/2 forbids the header field (RFC 9113 section 8.2.2); such fields are dropped
+    /// instead of resetting the stream.
+    private static func isConnectionSpecific(_ name: String) -> Bool {
+        switch name {
+        case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host": true
+        default: false
+        }
+    }
+
+    /// The header block of the request being submitted (nghttp2 copies it), kept for its storage.
+    private var headerBlock = HeaderBlock()
 
     /// Waits for the next chunk of a response body: nil at its end.
     func nextBody(_ id: Int32) async throws -> [UInt8]? {
@@ -343,7 +353,7 @@ actor HTTP2Connection: PooledConnection {
         stream.producer?.cancel()
         releaseSlot()
         closeIfDrained()
-        if session.streams.isEmpty && session.failure == nil && idleTimer == nil { startIdleTimer() }
+        if session.streams.isEmpty && session.failure == nil { idleTimer.becameIdle() }
     }
 
     // MARK: concurrency limit
@@ -380,13 +390,8 @@ actor HTTP2Connection: PooledConnection {
         HTTPClientError(.refusedStream, "\(authority) is shutting down this connection (GOAWAY)", isRetrySafe: true)
     }
 
-    private func stopIdleTimer() {
-        if let idleTimer { loop.cancel(idleTimer) }
-        idleTimer = nil
-    }
-
     private func acquireSlot() async throws {
-        stopIdleTimer()
+        idleTimer.becameBusy()
         if let failure = session.failure { throw neverStarted(failure) }
         if hasFreeSlot && slotWaiters.isEmpty {
             openStreams += 1
@@ -479,12 +484,19 @@ actor HTTP2Connection: PooledConnection {
 
     /// Asks TLS to call `readable` or `writable` once the socket is ready that way (or failed).
     private func awaitSocket(_ direction: TLSConnection.Direction) {
-        tls.assumeIsolated { tls in
-            tls.whenReady(direction) { result in
-                self.assumeIsolated { direction == .read ? $0.readable(result) : $0.writable(result) }
-            }
-        }
+        guard let handlers else { return }
+        let handler = direction == .read ? handlers.readable : handlers.writable
+        tls.assumeIsolated { $0.whenReady(direction, handler) }
     }
+
+    /// The callbacks the loop and TLS call, made once (not per read or write); they hold the
+    /// connection until it fails, as a reading task would.
+    private struct Handlers {
+        let readable: @Sendable (Result<Void, any Error>) -> Void
+        let writable: @Sendable (Result<Void, any Error>) -> Void
+        let write: () -> Void
+    }
+    private var handlers: Handlers?
 
     /// TLS called back: the socket is readable, or the connection failed.
     private func readable(_ result: Result<Void, any Error>) {
@@ -494,12 +506,7 @@ actor HTTP2Connection: PooledConnection {
 
     /// After nghttp2 reported events: wake readers, producers with room, and refused streams.
     private func deliver() {
-        let touched = session.touched
-        session.touched.removeAll(keepingCapacity: true)
-        for id in touched {
-            guard let stream = session.streams[id] else { continue }
-            wake(stream)
-        }
+        session.takeTouched { wake($0) }
         if let goAway = session.goAway, !loggedGoAway {
             loggedGoAway = true
             logger.log(.debug, "GOAWAY received", ["authority": authority, "last_stream": "\(goAway.lastStreamID)",
@@ -530,9 +537,9 @@ actor HTTP2Connection: PooledConnection {
     /// Writes once the loop has run the rest of this turn's work, so the frames of every request,
     /// window update and acknowledgement of the turn go out in one TLS write.
     private func scheduleWrite() {
-        guard !writeScheduled, session.failure == nil else { return }
+        guard !writeScheduled, session.failure == nil, let handlers else { return }
         writeScheduled = true
-        loop.executeAtEndOfTurn { self.assumeIsolated { $0.writeFrames() } }
+        loop.executeAtEndOfTurn(handlers.write)
     }
 
     /// Hands nghttp2's frames to TLS until nghttp2 has no more; when TLS holds a backlog, waits
@@ -544,9 +551,11 @@ actor HTTP2Connection: PooledConnection {
             while true {
                 // Deliver first: waking readers credits windows, which queues WINDOW_UPDATEs to send now.
                 deliver()
-                var output: [UInt8] = []
+                var output = writeBuffer
+                writeBuffer = []   // keeps `output` uniquely referenced: frames are appended in place
+                defer { writeBuffer = output; writeBuffer.removeAll(keepingCapacity: true) }
                 try session.nextOutput(into: &output, limit: 256 * 1024)
-                if output.isEmpty && session.touched.isEmpty { return try checkSessionAlive() }
+                if output.isEmpty && !session.hasTouched { return try checkSessionAlive() }
                 if output.isEmpty { continue }
                 let queued = try tls.assumeIsolated { try $0.sendNow(output) }
                 if queued >= Self.writeBacklog {
@@ -612,6 +621,7 @@ actor HTTP2Connection: PooledConnection {
         let failure = (error as? HTTPClientError)
             ?? HTTPClientError(.connectionClosed, "the connection to \(authority) failed: \(error)")
         session.failure = failure
+        handlers = nil   // TLS and the loop may still call them once; they find the connection failed
         if let armed = deadlineTimer {   // every stream fails now: no deadline is left to watch
             loop.cancel(armed.id)
             deadlineTimer = nil
@@ -652,27 +662,4 @@ actor HTTP2Connection: PooledConnection {
     }
     /// Frames (GOAWAY) to write before the TLS connection closes.
     private var closingOutput: [UInt8] = []
-}
-
-/// Builds `nghttp2_nv` arrays from Swift strings, valid for the duration of a call.
-enum NameValues {
-    static func with<R>(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        var storage: [UInt8] = []
-        var ranges: [(Int, Int, Int, Int)] = []
-        for (name, value) in fields {
-            let nameStart = storage.count
-            storage.append(contentsOf: name.utf8)
-            let valueStart = storage.count
-            storage.append(contentsOf: value.utf8)
-            ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
-        }
-        return storage.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress ?? UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
-            let nva = ranges.map { nameStart, nameLength, valueStart, valueLength in
-                nghttp2_nv(name: base + nameStart, value: base + valueStart, namelen: nameLength,
-                           valuelen: valueLength, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-            }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
-        }
-    }
 }

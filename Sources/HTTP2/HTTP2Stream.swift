@@ -40,6 +40,8 @@ final class HTTP2Stream {
     var producer: Task<Void, Never>?
     /// When the stream fails with `deadlineExceeded` unless it ended first; nil once it did fail.
     var deadline: ContinuousClock.Instant?
+    /// In the session's list of streams to wake (`NGHTTP2Session.touch`).
+    var touched = false
 
     init(authority: String) { self.authority = authority }
 

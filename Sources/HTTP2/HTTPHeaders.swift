@@ -4,13 +4,13 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Headers from name/value pairs, in order.
     public init(_ fields: [(String, String)] = []) {
-        self.fields = fields.map { (name: $0.0.lowercased(), value: $0.1) }
+        self.fields = fields.map { (name: Self.lowercased($0.0), value: $0.1) }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
 
     /// Adds a field (repeated names are kept, as HTTP allows).
-    public mutating func add(name: String, value: String) { fields.append((name.lowercased(), value)) }
+    public mutating func add(name: String, value: String) { fields.append((Self.lowercased(name), value)) }
 
     /// Replaces every field of that name with one.
     public mutating func replaceOrAdd(name: String, value: String) {
@@ -20,18 +20,27 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Removes every field of that name.
     public mutating func remove(name: String) {
-        let name = name.lowercased()
+        let name = Self.lowercased(name)
         fields.removeAll { $0.name == name }
     }
 
     /// Every value of that name, in order.
     public subscript(name: String) -> [String] {
-        let name = name.lowercased()
+        let name = Self.lowercased(name)
         return fields.filter { $0.name == name }.map(\.value)
     }
 
     /// The first value of that name.
-    public func first(name: String) -> String? { self[name].first }
+    public func first(name: String) -> String? {
+        let name = Self.lowercased(name)
+        return fields.first { $0.name == name }?.value
+    }
+
+    /// `name` in lower case; names are nearly always lower-case ASCII already (HTTP/2 sends them
+    /// so), and those are returned as they are.
+    static func lowercased(_ name: String) -> String {
+        name.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? name : name.lowercased()
+    }
 
     public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> { fields.makeIterator() }
 

@@ -80,8 +80,13 @@ public struct HTTPRequest: Sendable {
     /// `https://[userinfo@]host[:port][/path][?query][#fragment]` with valid URI characters passes;
     /// the user info and fragment are left out, as HTTP/2 sends neither.
     func target() throws -> Target {
+        var url = url
+        return try url.withUTF8(target(of:))
+    }
+
+    /// `target()` of the URL's UTF-8 bytes.
+    private func target(of bytes: UnsafeBufferPointer<UInt8>) throws -> Target {
         var notAbsolute: HTTPClientError { HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL") }
-        let bytes = Array(url.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
               bytes[colon...].starts(with: "://".utf8),
               bytes[..<colon].allSatisfy({ URIBytes.isSchemeByte($0) }), bytes.allSatisfy({ URIBytes.isAllowed($0) }),
@@ -161,7 +166,7 @@ enum URIBytes {
     }
 
     /// Every `%` is followed by two hex digits.
-    static func hasValidEscapes(_ bytes: [UInt8]) -> Bool {
+    static func hasValidEscapes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         func isHex(_ byte: UInt8) -> Bool {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true

@@ -14,13 +14,13 @@ public struct HTTPResponse: Sendable {
     public struct Body: AsyncSequence, Sendable {
         public typealias Element = [UInt8]
 
-        indirect enum Storage: Sendable {
+        enum Storage: Sendable {
             /// The body had fully arrived with the head: nothing more to ask the connection.
             case complete([UInt8], trailers: HTTPHeaders?)
             /// The body streams from the connection as it is read.
             case streaming(StreamLease)
             /// A gzip or deflate body, inflated as it is read, up to `limit` bytes.
-            case inflating(Body, limit: Int)
+            indirect case inflating(Body, limit: Int)
         }
         let storage: Storage
 

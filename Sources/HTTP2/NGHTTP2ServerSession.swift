@@ -79,11 +79,12 @@ final class NGHTTP2ServerSession {
     func respond(_ id: Int32, status: Int, headers: HTTPHeaders, body: [UInt8]) {
         guard let exchange = exchanges[id] else { return }   // the client reset it meanwhile
         exchange.response = body
-        var fields = [(":status", String(status))]
-        fields += headers.filter { $0.name != "content-length" }.map { ($0.name, $0.value) }
-        fields.append(("content-length", String(body.count)))
+        var block = HeaderBlock()
+        block.append(":status", String(status))
+        for field in headers where field.name != "content-length" { block.append(field.name, field.value) }
+        block.append("content-length", String(body.count))
         var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: serverReadResponseBody)
-        _ = NameValues.with(fields) { nva, count in nghttp2_submit_response(handle, id, nva, count, &provider) }
+        _ = block.withFields { nva, count in nghttp2_submit_response(handle, id, nva, count, &provider) }
     }
 
     /// Refuses stream `id` so the client may retry it elsewhere.

@@ -8,8 +8,10 @@ import CNGHTTP2
 final class NGHTTP2Session {
     private(set) var handle: OpaquePointer!
     var streams: [Int32: HTTP2Stream] = [:]
-    /// Streams that got body bytes or ended during the last `receive`.
-    var touched: Set<Int32> = []
+    /// Streams that got body bytes, ended or failed since `takeTouched` last ran, each once.
+    private var touched: [HTTP2Stream] = []
+    /// The list handed out last time, kept for its storage.
+    private var handedTouched: [HTTP2Stream] = []
     /// Set by a GOAWAY from the server: no new streams on this connection.
     private(set) var goAway: (lastStreamID: Int32, errorCode: UInt32)?
     /// The failure of the whole session, once it failed.
@@ -56,6 +58,26 @@ final class NGHTTP2Session {
 
     deinit { nghttp2_session_del(handle) }
 
+    /// Notes that something happened to `stream` its waiters may want to know.
+    func touch(_ stream: HTTP2Stream) {
+        guard !stream.touched else { return }
+        stream.touched = true
+        touched.append(stream)
+    }
+
+    /// Whether a stream was touched since `takeTouched` last ran.
+    var hasTouched: Bool { !touched.isEmpty }
+
+    /// Calls `body` with each stream touched since the last call, and forgets them.
+    func takeTouched(_ body: (HTTP2Stream) -> Void) {
+        swap(&touched, &handedTouched)
+        for stream in handedTouched {
+            stream.touched = false
+            body(stream)
+        }
+        handedTouched.removeAll(keepingCapacity: true)
+    }
+
     /// Feeds the first `count` received bytes of `bytes`; callbacks fire inside. Throws when the
     /// peer broke the protocol.
     func receive(_ bytes: [UInt8], count: Int) throws {
@@ -98,7 +120,7 @@ final class NGHTTP2Session {
     fileprivate func header(_ frame: UnsafePointer<nghttp2_frame>, _ name: String, _ value: String) -> Bool {
         guard let stream = streams[frame.pointee.hd.stream_id] else { return true }
         let accepted = stream.header(name: name, value: value)
-        if !accepted { touched.insert(frame.pointee.hd.stream_id) }
+        if !accepted { touch(stream) }
         return accepted
     }
 
@@ -120,12 +142,12 @@ final class NGHTTP2Session {
         guard let stream = streams[header.stream_id] else { return }
         if type == NGHTTP2_HEADERS.rawValue {
             stream.headersEnded()
-            touched.insert(header.stream_id)
+            touch(stream)
         }
         if (type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue)
             && header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
             stream.endOfStream()
-            touched.insert(header.stream_id)
+            touch(stream)
         }
     }
 
@@ -135,13 +157,13 @@ final class NGHTTP2Session {
             return
         }
         stream.data(bytes)
-        touched.insert(streamID)
+        touch(stream)
     }
 
     fileprivate func streamClosed(_ streamID: Int32, _ errorCode: UInt32) {
         guard let stream = streams[streamID] else { return }
         stream.closed = true
-        touched.insert(streamID)
+        touch(stream)
         if errorCode == NGHTTP2_REFUSED_STREAM.rawValue && stream.responseBytes == 0 {
             stream.fail(HTTPClientError(.refusedStream, "\(stream.authority) refused stream \(streamID) before "
                                         + "processing it", isRetrySafe: true))
@@ -207,13 +229,14 @@ private func h2OnStreamClose(_ handle: OpaquePointer?, _ streamID: Int32, _ erro
 func h2ReadRequestBody(_ handle: OpaquePointer?, _ streamID: Int32, _ buffer: UnsafeMutablePointer<UInt8>?,
                        _ length: Int, _ flags: UnsafeMutablePointer<UInt32>?, _ source: UnsafeMutablePointer<nghttp2_data_source>?,
                        _ user: UnsafeMutableRawPointer?) -> Int {
-    guard let stream = session(user).streams[streamID] else {
+    let session = session(user)
+    guard let stream = session.streams[streamID] else {
         return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
     }
     guard let (count, eof) = stream.readRequestBody(into: buffer!, length: length) else {
         return Int(NGHTTP2_ERR_DEFERRED.rawValue)
     }
     if eof { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
-    session(user).touched.insert(streamID)   // the producer may have room now
+    session.touch(stream)   // the producer may have room now
     return count
 }

@@ -31,7 +31,8 @@ public actor TLSConnection {
     private let context: TLSContext?
     private var session: TLSSession?
     private var fd: Int32 = -1
-    private var waiters: [Direction: Waiter] = [:]
+    private var readWaiter: Waiter?
+    private var writeWaiter: Waiter?
     private var nextWaiterID: UInt64 = 0
     private var pendingFailure: (any Error)?
     /// Where records are decrypted before the bytes are copied out at their exact size.
@@ -258,8 +259,8 @@ public actor TLSConnection {
     private func arm() {
         guard fd >= 0 else { return }
         var events: EventLoop.Events = .once
-        if waiters[.read] != nil { events.insert(.readable) }
-        if waiters[.write] != nil || (session?.pendingOutput ?? 0) > 0 { events.insert(.writable) }
+        if readWaiter != nil { events.insert(.readable) }
+        if writeWaiter != nil || (session?.pendingOutput ?? 0) > 0 { events.insert(.writable) }
         if events != .once && events != armed {
             loop.watch(fd, for: events)
             armed = events
@@ -269,8 +270,8 @@ public actor TLSConnection {
     private var armed: EventLoop.Events?
 
     private func resume(_ direction: Direction, with result: Result<Void, any Error>, id: UInt64? = nil) {
-        guard let waiter = waiters[direction], id == nil || waiter.id == id else { return }
-        waiters[direction] = nil
+        guard let waiter = self[waiter: direction], id == nil || waiter.id == id else { return }
+        self[waiter: direction] = nil
         if let timer = waiter.timer { loop.cancel(timer) }
         waiter.wake(result)
     }
@@ -301,14 +302,20 @@ public actor TLSConnection {
     /// Records `wake` as the waiter for `direction`, with a timer when there is a deadline, and arms the socket.
     private func install(_ direction: Direction, id: UInt64, deadline: ContinuousClock.Instant?, timeoutError: TLSError?,
                          wake: @escaping (Result<Void, any Error>) -> Void) {
-        precondition(waiters[direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
+        precondition(self[waiter: direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
         let timer = deadline.flatMap { deadline in timeoutError.map { error in
             loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
                 self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
             }
         } }
-        waiters[direction] = Waiter(id: id, wake: wake, timer: timer)
+        self[waiter: direction] = Waiter(id: id, wake: wake, timer: timer)
         arm()
+    }
+
+    /// The waiter for `direction`.
+    private subscript(waiter direction: Direction) -> Waiter? {
+        get { direction == .read ? readWaiter : writeWaiter }
+        set { if direction == .read { readWaiter = newValue } else { writeWaiter = newValue } }
     }
 
     // MARK: data, for protocol drivers on this loop (no waiting, no task)
