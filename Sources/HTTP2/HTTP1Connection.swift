@@ -44,7 +44,7 @@ actor HTTP1Connection: PooledConnection {
 
     func start() {
         idleTimer.onExpiry = { [weak self] in
-            self?.assumeIsolated { $0.shutDown(HTTPClientError(.connectionClosed, "idle")) }
+            self?.onLoop { $0.shutDown(HTTPClientError(.connectionClosed, "idle")) }
         }
         idleTimer.becameIdle()
     }
@@ -69,7 +69,7 @@ actor HTTP1Connection: PooledConnection {
         nextID += 1
         exchange = Exchange(id: id, framing: .none, keepAlive: true)
         exchange?.deadlineTimer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-            self?.assumeIsolated { $0.expire(id) }
+            self?.onLoop { $0.expire(id) }
         }
         do {
             let head = try await exchangeHead(request, target: target)

@@ -49,11 +49,11 @@ actor HTTP2Connection: PooledConnection {
 
     /// Starts reading and sends the preface; call once after init.
     func start() {
-        handlers = Handlers(readable: { result in self.assumeIsolated { $0.readable(result) } },
-                            writable: { result in self.assumeIsolated { $0.writable(result) } },
-                            write: { self.assumeIsolated { $0.writeFrames() } })
+        handlers = Handlers(readable: { result in self.onLoop { $0.readable(result) } },
+                            writable: { result in self.onLoop { $0.writable(result) } },
+                            write: { self.onLoop { $0.writeFrames() } })
         idleTimer.onExpiry = { [weak self] in
-            self?.assumeIsolated { connection in
+            self?.onLoop { connection in
                 connection.closeGracefully(HTTPClientError(.connectionClosed, "the connection to \(connection.authority) "
                                                            + "was idle for \(connection.idleTimer.timeout)"))
             }
@@ -68,7 +68,7 @@ actor HTTP2Connection: PooledConnection {
     private func schedulePing() {
         guard let keepAlive else { return }
         loop.schedule(after: keepAlive.interval) { [weak self] in
-            self?.assumeIsolated { $0.ping() }
+            self?.onLoop { $0.ping() }
         }
     }
 
@@ -79,7 +79,7 @@ actor HTTP2Connection: PooledConnection {
         nghttp2_submit_ping(session.handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
         scheduleWrite()
         loop.schedule(after: keepAlive.timeout) { [weak self] in
-            self?.assumeIsolated { connection in
+            self?.onLoop { connection in
                 guard connection.session.failure == nil else { return }
                 guard connection.session.pingAcks > acksBefore else {
                     return connection.failConnection(HTTPClientError(
@@ -104,12 +104,12 @@ actor HTTP2Connection: PooledConnection {
                 throw HTTPClientError(.deadlineExceeded, "\(authority) did not send its SETTINGS before the deadline")
             }
             let timer = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-                self?.assumeIsolated { $0.wakeLimitWaiters() }
+                self?.onLoop { $0.wakeLimitWaiters() }
             }
             await withTaskCancellationHandler {
                 await self.parkForLimit()
             } onCancel: {
-                loop.execute { [weak self] in self?.assumeIsolated { $0.wakeLimitWaiters() } }
+                loop.execute { [weak self] in self?.onLoop { $0.wakeLimitWaiters() } }
             }
             loop.cancel(timer)
         }
@@ -289,7 +289,7 @@ actor HTTP2Connection: PooledConnection {
 
     /// Cancels stream `id` from a task cancellation handler, which may run on any thread.
     private nonisolated func cancelOnLoop(_ id: Int32) {
-        loop.execute { [weak self] in self?.assumeIsolated { $0.cancel(id) } }
+        loop.execute { [weak self] in self?.onLoop { $0.cancel(id) } }
     }
 
     /// Cancels a stream: RST_STREAM(CANCEL), and its waiters throw `CancellationError`.
@@ -310,7 +310,7 @@ actor HTTP2Connection: PooledConnection {
             loop.cancel(armed.id)
         }
         let id = loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-            self?.assumeIsolated { $0.deadlinePassed() }
+            self?.onLoop { $0.deadlinePassed() }
         }
         deadlineTimer = (id, deadline)
     }
@@ -463,7 +463,7 @@ actor HTTP2Connection: PooledConnection {
         do {
             for _ in 0..<Self.readsPerTurn {
                 guard session.failure == nil else { return }
-                let (count, state) = try tls.assumeIsolated { try $0.receiveNow(into: &buffer) }
+                let (count, state) = try tls.onLoop { try $0.receiveNow(into: &buffer) }
                 if count > 0 {
                     try session.receive(buffer, count: count)
                     deliver()
@@ -476,7 +476,7 @@ actor HTTP2Connection: PooledConnection {
                 case .closed: throw HTTPClientError(.connectionClosed, "\(authority) closed the connection")
                 }
             }
-            loop.executeAtEndOfTurn { self.assumeIsolated { $0.readAvailable() } }
+            loop.executeAtEndOfTurn { self.onLoop { $0.readAvailable() } }
         } catch {
             failConnection(error)
         }
@@ -486,7 +486,7 @@ actor HTTP2Connection: PooledConnection {
     private func awaitSocket(_ direction: TLSConnection.Direction) {
         guard let handlers else { return }
         let handler = direction == .read ? handlers.readable : handlers.writable
-        tls.assumeIsolated { $0.whenReady(direction, handler) }
+        tls.onLoop { $0.whenReady(direction, handler) }
     }
 
     /// The callbacks the loop and TLS call, made once (not per read or write); they hold the
@@ -557,7 +557,7 @@ actor HTTP2Connection: PooledConnection {
                 try session.nextOutput(into: &output, limit: 256 * 1024)
                 if output.isEmpty && !session.hasTouched { return try checkSessionAlive() }
                 if output.isEmpty { continue }
-                let queued = try tls.assumeIsolated { try $0.sendNow(output) }
+                let queued = try tls.onLoop { try $0.sendNow(output) }
                 if queued >= Self.writeBacklog {
                     writeScheduled = true   // until the socket drains: more frames now would only queue
                     return awaitSocket(.write)

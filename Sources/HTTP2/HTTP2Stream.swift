@@ -52,21 +52,25 @@ final class HTTP2Stream {
     static let headerLimit = 1 << 20
     private var headerBytes = 0
 
-    /// Takes one field; false once the fields exceed `headerLimit` (the stream is then failed).
-    func header(name: String, value: String) -> Bool {
-        headerBytes += name.utf8.count + value.utf8.count + 32   // RFC 9113's accounting per field
+    /// Takes one field as nghttp2 decoded it (names in lower case, checked); false once the
+    /// fields exceed `headerLimit` (the stream is then failed).
+    func header(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        headerBytes += name.count + value.count + 32   // RFC 9113's accounting per field
         guard headerBytes <= Self.headerLimit else {
             fail(HTTPClientError(.protocolError, "\(authority) sent more than \(Self.headerLimit) bytes of header fields"))
             return false
         }
         responseBytes += 1
-        if name == ":status" {
-            status = Int(value)
-        } else if headComplete {
+        if name.first == UInt8(ascii: ":") {   // of the pseudo-headers, a response has only :status
+            if name.elementsEqual(":status".utf8) { status = Int(String(decoding: value, as: UTF8.self)) }
+            return true
+        }
+        let name = String(decoding: name, as: UTF8.self), value = String(decoding: value, as: UTF8.self)
+        if headComplete {
             if trailers == nil { trailers = HTTPHeaders() }
-            trailers!.add(name: name, value: value)
-        } else if !name.hasPrefix(":") {
-            headers.add(name: name, value: value)
+            trailers!.append(lowercasedName: name, value: value)
+        } else {
+            headers.append(lowercasedName: name, value: value)
         }
         return true
     }

@@ -12,6 +12,9 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// Adds a field (repeated names are kept, as HTTP allows).
     public mutating func add(name: String, value: String) { fields.append((Self.lowercased(name), value)) }
 
+    /// Adds a field whose name is known to be in lower case (as HTTP/2 delivers them).
+    mutating func append(lowercasedName name: String, value: String) { fields.append((name, value)) }
+
     /// Replaces every field of that name with one.
     public mutating func replaceOrAdd(name: String, value: String) {
         remove(name: name)

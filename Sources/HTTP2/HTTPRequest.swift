@@ -6,7 +6,11 @@ public struct HTTPRequest: Sendable {
     /// The method, e.g. `GET`.
     public var method: String
     /// The absolute `https` URL.
-    public var url: String
+    public var url: String {
+        didSet { parsedURL = Self.parse(url) }
+    }
+    /// `url` read when it was set: a request sent many times is not parsed each time.
+    private var parsedURL: Result<Target, any Error>
     /// Header fields; `:authority`, `:path` and friends are derived from `url`.
     public var headers: HTTPHeaders
     /// The body (none by default).
@@ -61,6 +65,7 @@ public struct HTTPRequest: Sendable {
     public init(method: String = "GET", url: String, headers: HTTPHeaders = [:], body: Body = .none) {
         self.method = method
         self.url = url
+        parsedURL = Self.parse(url)
         self.headers = headers
         self.body = body
     }
@@ -80,12 +85,16 @@ public struct HTTPRequest: Sendable {
     /// `https://[userinfo@]host[:port][/path][?query][#fragment]` with valid URI characters passes;
     /// the user info and fragment are left out, as HTTP/2 sends neither.
     func target() throws -> Target {
-        var url = url
-        return try url.withUTF8(target(of:))
+        try parsedURL.get()
     }
 
-    /// `target()` of the URL's UTF-8 bytes.
-    private func target(of bytes: UnsafeBufferPointer<UInt8>) throws -> Target {
+    private static func parse(_ url: String) -> Result<Target, any Error> {
+        var bytes = url
+        return Result { try bytes.withUTF8 { try target(of: $0, url: url) } }
+    }
+
+    /// The target in `url`, given as its UTF-8 `bytes`.
+    private static func target(of bytes: UnsafeBufferPointer<UInt8>, url: String) throws -> Target {
         var notAbsolute: HTTPClientError { HTTPClientError(.invalidRequest, "\"\(url)\" is not an absolute URL") }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
               bytes[colon...].starts(with: "://".utf8),

@@ -126,6 +126,6 @@ final class StreamLease: Sendable {
 
     deinit {
         let connection = connection, id = id
-        _ = connection.loop.tryExecute { connection.assumeIsolated { $0.abandon(id) } }
+        _ = connection.loop.tryExecute { connection.onLoop { $0.abandon(id) } }
     }
 }

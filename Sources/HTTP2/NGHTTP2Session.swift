@@ -117,7 +117,8 @@ final class NGHTTP2Session {
     // MARK: callbacks
 
     /// False when the stream refuses more fields (then nghttp2 resets it).
-    fileprivate func header(_ frame: UnsafePointer<nghttp2_frame>, _ name: String, _ value: String) -> Bool {
+    fileprivate func header(_ frame: UnsafePointer<nghttp2_frame>, _ name: UnsafeBufferPointer<UInt8>,
+                            _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let stream = streams[frame.pointee.hd.stream_id] else { return true }
         let accepted = stream.header(name: name, value: value)
         if !accepted { touch(stream) }
@@ -202,8 +203,7 @@ private func h2OnHeader(_ handle: OpaquePointer?, _ frame: UnsafePointer<nghttp2
                         _ name: UnsafePointer<UInt8>?, _ nameLength: Int,
                         _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
                         _ flags: UInt8, _ user: UnsafeMutableRawPointer?) -> Int32 {
-    let name = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
-    let value = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+    let name = UnsafeBufferPointer(start: name, count: nameLength), value = UnsafeBufferPointer(start: value, count: valueLength)
     return session(user).header(frame!, name, value) ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
 }
 

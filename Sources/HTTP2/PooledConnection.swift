@@ -2,8 +2,7 @@ import MTLS
 
 /// What the pool needs from a connection, whether it speaks HTTP/2 (many streams) or HTTP/1.1
 /// (one exchange at a time, kept alive): both run on their TLS connection's event loop.
-protocol PooledConnection: Actor {
-    nonisolated var loop: EventLoop { get }
+protocol PooledConnection: EventLoopBound {
     nonisolated var tls: TLSConnection { get }
     /// Starts reading and writing; called once after init.
     func start()

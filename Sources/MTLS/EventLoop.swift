@@ -2,6 +2,7 @@ import CLinux
 import Dispatch
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// One thread running `epoll_wait`: it watches sockets, runs timers and runs submitted work in order.
 ///
@@ -123,6 +124,9 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = Locked(Inbox())
+    /// Set after work is put in the inbox (or the loop is told to stop), so the loop looks at the
+    /// inbox only when there is news: most turns take no lock.
+    private let inboxChanged = Atomic<Bool>(false)
     private var thread = pthread_t()
     private let finished = DispatchSemaphore(value: 0)
 
@@ -131,6 +135,10 @@ public final class EventLoop: @unchecked Sendable {
     private var localJobs: [LocalJob] = []
     /// The generation of local jobs being run (kept to reuse its storage).
     private var runningJobs: [LocalJob] = []
+    /// Work taken from the inbox to run this turn (kept to reuse its storage).
+    private var submitted: [@Sendable () -> Void] = []
+    /// The inbox said the loop must stop (once all that is submitted has run).
+    private var stopping = false
     /// Work deferred to the end of the turn, and the generation of it being run.
     private var turnEnd: [() -> Void] = []
     private var runningTurnEnd: [() -> Void] = []
@@ -193,6 +201,7 @@ public final class EventLoop: @unchecked Sendable {
             inbox.work.append(work)
             return true
         }
+        if accepted { inboxChanged.store(true, ordering: .releasing) }
         // From the loop itself no wake-up is needed: it runs submitted work before it sleeps again.
         if accepted && !inEventLoop {
             var one: UInt64 = 1
@@ -211,6 +220,7 @@ public final class EventLoop: @unchecked Sendable {
             return !inbox.stopping
         }
         guard first else { return }
+        inboxChanged.store(true, ordering: .releasing)
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
         finished.wait()
@@ -302,7 +312,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Whether submitted work is waiting (then epoll must not sleep).
     private var hasSubmittedWork: Bool {
-        !localJobs.isEmpty || !turnEnd.isEmpty || inbox.withLock { !$0.work.isEmpty }
+        !localJobs.isEmpty || !turnEnd.isEmpty || inboxChanged.load(ordering: .acquiring)
     }
 
     /// Milliseconds until the next timer, or -1 to wait for I/O only.
@@ -326,14 +336,18 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs one batch of what was submitted, so work that submits more work cannot starve I/O
     /// and timers; false once the loop is stopping and nothing is left.
     private func runSubmittedWork() -> Bool {
-        let (batch, stopping) = inbox.withLock { inbox in
-            defer { inbox.work.removeAll(keepingCapacity: true) }
-            return (inbox.work, inbox.stopping)
+        if inboxChanged.exchange(false, ordering: .acquiring) {
+            inbox.withLock { inbox in
+                swap(&inbox.work, &submitted)
+                stopping = inbox.stopping
+            }
         }
-        for work in batch { work() }
+        for work in submitted { work() }
+        let ranSubmitted = !submitted.isEmpty
+        submitted.removeAll(keepingCapacity: true)
         runLocalJobs()
         runTurnEnd()
-        return !(stopping && batch.isEmpty && localJobs.isEmpty && turnEnd.isEmpty)
+        return !(stopping && !ranSubmitted && localJobs.isEmpty && turnEnd.isEmpty)
     }
 
     /// Runs the work deferred to the end of this turn, then the jobs it enqueued.

@@ -9,7 +9,7 @@ import Glibc
 /// completes the handshake with the host name verified. The actor runs on its event loop's thread.
 /// One read and one write may be in flight at once. Close it with `close()`; a connection dropped
 /// without it is closed by the loop.
-public actor TLSConnection {
+public actor TLSConnection: EventLoopBound {
     /// The loop whose thread runs this connection.
     public nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
@@ -167,7 +167,7 @@ public actor TLSConnection {
     private func adopt(_ descriptor: Int32) {
         fd = descriptor
         loop.register(descriptor, for: .once) { [weak self] events in
-            self?.assumeIsolated { $0.socketReady(events) }
+            self?.onLoop { $0.socketReady(events) }
         }
     }
 
@@ -293,7 +293,7 @@ public actor TLSConnection {
             }
         } onCancel: {
             loop.execute { [weak self] in
-                self?.assumeIsolated { $0.resume(direction, with: .failure(CancellationError()), id: id) }
+                self?.onLoop { $0.resume(direction, with: .failure(CancellationError()), id: id) }
             }
         }
         if let pendingFailure { throw pendingFailure }
@@ -305,7 +305,7 @@ public actor TLSConnection {
         precondition(self[waiter: direction] == nil, "only one \(direction) may wait on a TLSConnection at a time")
         let timer = deadline.flatMap { deadline in timeoutError.map { error in
             loop.schedule(after: ContinuousClock.now.duration(to: deadline)) { [weak self] in
-                self?.assumeIsolated { $0.resume(direction, with: .failure(error), id: id) }
+                self?.onLoop { $0.resume(direction, with: .failure(error), id: id) }
             }
         } }
         self[waiter: direction] = Waiter(id: id, wake: wake, timer: timer)
@@ -333,7 +333,7 @@ public actor TLSConnection {
     /// Decrypts what has arrived into `buffer` (from its start, up to its size) without waiting;
     /// returns how many bytes it now holds and what to do next.
     ///
-    /// Throws like `read`. For a driver running on this loop, called through `assumeIsolated`.
+    /// Throws like `read`. For a driver running on this loop, called through `onLoop`.
     package func receiveNow(into buffer: inout [UInt8]) throws -> (count: Int, state: ReceiveState) {
         let session = try openSession()
         defer { session.flush() }   // reading may have queued records (a TLS 1.3 key update's answer)
