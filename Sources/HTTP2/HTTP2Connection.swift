@@ -18,7 +18,7 @@ actor HTTP2Connection: PooledConnection {
     /// A write is scheduled for the end of the turn, or waits for the socket to drain.
     private var writeScheduled = false
     /// Where TLS decrypts into, reused for every read.
-    private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+    private let readBuffer = ReadBuffer(byteCount: 64 * 1024)
     /// Where nghttp2's frames are gathered for TLS, reused for every write.
     private var writeBuffer: [UInt8] = []
     private var slotWaiters: [CheckedContinuation<Void, any Error>] = []
@@ -49,8 +49,8 @@ actor HTTP2Connection: PooledConnection {
 
     /// Starts reading and sends the preface; call once after init.
     func start() {
-        handlers = Handlers(readable: { result in self.onLoop { $0.readable(result) } },
-                            writable: { result in self.onLoop { $0.writable(result) } },
+        handlers = Handlers(readable: { result in self.onLoop(result) { $0.readable($1) } },
+                            writable: { result in self.onLoop(result) { $0.writable($1) } },
                             write: { self.onLoop { $0.writeFrames() } })
         idleTimer.onExpiry = { [weak self] in
             self?.onLoop { connection in
@@ -457,15 +457,12 @@ actor HTTP2Connection: PooledConnection {
     /// Feeds what TLS has decrypted to nghttp2 until nothing more has arrived, then asks TLS to
     /// call back when the socket is readable.
     private func readAvailable() {
-        var buffer = readBuffer
-        readBuffer = []   // keeps `buffer` uniquely referenced: TLS decrypts into it in place
-        defer { readBuffer = buffer }
         do {
             for _ in 0..<Self.readsPerTurn {
                 guard session.failure == nil else { return }
-                let (count, state) = try tls.onLoop { try $0.receiveNow(into: &buffer) }
+                let (count, state) = try tls.onLoop(readBuffer.bytes) { try $0.receiveNow(into: $1) }
                 if count > 0 {
-                    try session.receive(buffer, count: count)
+                    try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer.bytes[..<count]))
                     deliver()
                     scheduleWrite()
                     try checkSessionAlive()
@@ -486,7 +483,7 @@ actor HTTP2Connection: PooledConnection {
     private func awaitSocket(_ direction: TLSConnection.Direction) {
         guard let handlers else { return }
         let handler = direction == .read ? handlers.readable : handlers.writable
-        tls.onLoop { $0.whenReady(direction, handler) }
+        tls.onLoop((direction, handler)) { $0.whenReady($1.0, $1.1) }
     }
 
     /// The callbacks the loop and TLS call, made once (not per read or write); they hold the
@@ -553,11 +550,11 @@ actor HTTP2Connection: PooledConnection {
                 deliver()
                 var output = writeBuffer
                 writeBuffer = []   // keeps `output` uniquely referenced: frames are appended in place
-                defer { writeBuffer = output; writeBuffer.removeAll(keepingCapacity: true) }
+                defer { output.removeAll(keepingCapacity: true); writeBuffer = output }
                 try session.nextOutput(into: &output, limit: 256 * 1024)
                 if output.isEmpty && !session.hasTouched { return try checkSessionAlive() }
                 if output.isEmpty { continue }
-                let queued = try tls.onLoop { try $0.sendNow(output) }
+                let queued = try tls.onLoop(output) { try $0.sendNow($1) }
                 if queued >= Self.writeBacklog {
                     writeScheduled = true   // until the socket drains: more frames now would only queue
                     return awaitSocket(.write)
@@ -662,4 +659,11 @@ actor HTTP2Connection: PooledConnection {
     }
     /// Frames (GOAWAY) to write before the TLS connection closes.
     private var closingOutput: [UInt8] = []
+}
+
+/// Memory TLS decrypts into, allocated once per connection.
+private final class ReadBuffer {
+    let bytes: UnsafeMutableRawBufferPointer
+    init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 16) }
+    deinit { bytes.deallocate() }
 }

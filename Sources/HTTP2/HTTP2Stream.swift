@@ -70,6 +70,7 @@ final class HTTP2Stream {
             if trailers == nil { trailers = HTTPHeaders() }
             trailers!.append(lowercasedName: name, value: value)
         } else {
+            if headers.count == 0 { headers.reserveCapacity(8) }   // one allocation for a typical head
             headers.append(lowercasedName: name, value: value)
         }
         return true

@@ -12,6 +12,9 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     /// Adds a field (repeated names are kept, as HTTP allows).
     public mutating func add(name: String, value: String) { fields.append((Self.lowercased(name), value)) }
 
+    /// Makes room for `count` fields in all.
+    mutating func reserveCapacity(_ count: Int) { fields.reserveCapacity(count) }
+
     /// Adds a field whose name is known to be in lower case (as HTTP/2 delivers them).
     mutating func append(lowercasedName name: String, value: String) { fields.append((name, value)) }
 

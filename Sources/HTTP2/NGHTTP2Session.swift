@@ -78,10 +78,9 @@ final class NGHTTP2Session {
         handedTouched.removeAll(keepingCapacity: true)
     }
 
-    /// Feeds the first `count` received bytes of `bytes`; callbacks fire inside. Throws when the
-    /// peer broke the protocol.
-    func receive(_ bytes: [UInt8], count: Int) throws {
-        let result = bytes.withUnsafeBufferPointer { nghttp2_session_mem_recv(handle, $0.baseAddress, count) }
+    /// Feeds received bytes; callbacks fire inside. Throws when the peer broke the protocol.
+    func receive(_ bytes: UnsafeRawBufferPointer) throws {
+        let result = nghttp2_session_mem_recv(handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         if result < 0 {
             throw HTTPClientError(.protocolError, "the server broke the HTTP/2 protocol: \(NGHTTP2.describe(Int32(result)))")
         }

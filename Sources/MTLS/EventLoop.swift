@@ -104,7 +104,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private struct Inbox {
-        var work: [@Sendable () -> Void] = []
+        var work: [Work] = []
         var stopping = false
     }
 
@@ -136,12 +136,22 @@ public final class EventLoop: @unchecked Sendable {
     /// The generation of local jobs being run (kept to reuse its storage).
     private var runningJobs: [LocalJob] = []
     /// Work taken from the inbox to run this turn (kept to reuse its storage).
-    private var submitted: [@Sendable () -> Void] = []
+    private var submitted: [Work] = []
     /// The inbox said the loop must stop (once all that is submitted has run).
     private var stopping = false
     /// Work deferred to the end of the turn, and the generation of it being run.
-    private var turnEnd: [() -> Void] = []
-    private var runningTurnEnd: [() -> Void] = []
+    private var turnEnd: [LocalWork] = []
+    private var runningTurnEnd: [LocalWork] = []
+
+    /// A closure kept in an array: held in a struct it is stored as it is, where an array of bare
+    /// closures would wrap each in an allocated reabstraction thunk.
+    private struct Work {
+        let run: @Sendable () -> Void
+    }
+    /// `Work` from the loop thread itself, which need not be `Sendable`.
+    private struct LocalWork {
+        let run: () -> Void
+    }
     private var handlers: [Int32: (Events) -> Void] = [:]
     private var timers = TimerHeap()
     private var nextTimerID: UInt64 = 0
@@ -198,7 +208,7 @@ public final class EventLoop: @unchecked Sendable {
     package func tryExecute(_ work: @escaping @Sendable () -> Void) -> Bool {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
-            inbox.work.append(work)
+            inbox.work.append(Work(run: work))
             return true
         }
         if accepted { inboxChanged.store(true, ordering: .releasing) }
@@ -259,7 +269,7 @@ public final class EventLoop: @unchecked Sendable {
     /// made in one go. Work deferred from deferred work runs in the next turn, after I/O.
     package func executeAtEndOfTurn(_ work: @escaping () -> Void) {
         preconditionInEventLoop()
-        turnEnd.append(work)
+        turnEnd.append(LocalWork(run: work))
     }
 
     // MARK: timers (loop thread only)
@@ -342,7 +352,7 @@ public final class EventLoop: @unchecked Sendable {
                 stopping = inbox.stopping
             }
         }
-        for work in submitted { work() }
+        for work in submitted { work.run() }
         let ranSubmitted = !submitted.isEmpty
         submitted.removeAll(keepingCapacity: true)
         runLocalJobs()
@@ -354,7 +364,7 @@ public final class EventLoop: @unchecked Sendable {
     private func runTurnEnd() {
         guard !turnEnd.isEmpty else { return }
         swap(&turnEnd, &runningTurnEnd)
-        for work in runningTurnEnd { work() }
+        for work in runningTurnEnd { work.run() }
         runningTurnEnd.removeAll(keepingCapacity: true)
         runLocalJobs()
     }

@@ -167,7 +167,7 @@ public actor TLSConnection: EventLoopBound {
     private func adopt(_ descriptor: Int32) {
         fd = descriptor
         loop.register(descriptor, for: .once) { [weak self] events in
-            self?.onLoop { $0.socketReady(events) }
+            self?.onLoop(events) { $0.socketReady($1) }
         }
     }
 
@@ -334,14 +334,12 @@ public actor TLSConnection: EventLoopBound {
     /// returns how many bytes it now holds and what to do next.
     ///
     /// Throws like `read`. For a driver running on this loop, called through `onLoop`.
-    package func receiveNow(into buffer: inout [UInt8]) throws -> (count: Int, state: ReceiveState) {
+    package func receiveNow(into buffer: UnsafeMutableRawBufferPointer) throws -> (count: Int, state: ReceiveState) {
         let session = try openSession()
         defer { session.flush() }   // reading may have queued records (a TLS 1.3 key update's answer)
         var count = 0
         while count < buffer.count {
-            let received = try buffer.withUnsafeMutableBytes { raw in
-                try session.receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[count...]))
-            }
+            let received = try session.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
             guard let received else {
                 try checkSocket(session)
                 return (count, .drained)
