@@ -122,9 +122,16 @@ public final class HTTPClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let (connection, reserved, setup) = try await connection(for: target, deadline: deadline)
             do {
-                let delivery = try await connection.send(request, target: target, deadline: deadline, reserved: reserved)
+                let (connection, placement, setup) = try await place(request, target: target, deadline: deadline)
+                let delivery: ResponseDelivery
+                switch placement {
+                case .sent(let sent): delivery = sent
+                case .reserved, .queued:
+                    delivery = try await attempting(on: connection, for: target) {
+                        try await connection.send(request, target: target, deadline: deadline, reserved: placement.isReserved)
+                    }
+                }
                 let body = delivery.completeBody.map { HTTPResponse.Body(storage: .complete($0, trailers: delivery.trailers)) }
                     ?? HTTPResponse.Body(storage: .streaming(StreamLease(connection: connection, id: delivery.id)))
                 let metrics = RequestMetrics(newConnection: setup, timeToFirstByte: ContinuousClock.now - start,
@@ -134,9 +141,19 @@ public final class HTTPClient: Sendable {
             } catch let error as HTTPClientError where error.isRetrySafe && attempt < 3 && ContinuousClock.now < deadline {
                 configuration.logger.log(.debug, "retrying a request the server did not process",
                                          ["authority": target.authority, "attempt": "\(attempt + 1)", "reason": error.message])
-                // A refused stream is retried; on a new connection only if this one is going away.
-                if !(await connection.isAvailable) { forget(connection, for: target) }
             }
+        }
+    }
+
+    /// Runs an attempt on `connection`. A refused stream is retried, and on a new connection only
+    /// if this one is going away: then the pool stops handing it out.
+    private func attempting<T>(on connection: any PooledConnection, for target: HTTPRequest.Target,
+                               _ attempt: () async throws -> T) async throws -> T {
+        do {
+            return try await attempt()
+        } catch let error as HTTPClientError where error.isRetrySafe {
+            if !(await connection.isAvailable) { forget(connection, for: target) }
+            throw error
         }
     }
 
@@ -179,10 +196,22 @@ public final class HTTPClient: Sendable {
 
     // MARK: the pool
 
-    /// A connection for `target`: one with a free stream (reserved for the caller), else a new one
-    /// while the pool may grow, else the oldest usable one (its queue is first come, first served).
-    private func connection(for target: HTTPRequest.Target, deadline: ContinuousClock.Instant) async throws
-        -> (any PooledConnection, reserved: Bool, setup: RequestMetrics.ConnectionSetup?) {
+    /// Where the pool put a request.
+    private enum Placement {
+        /// Sent already, on a connection that had a stream free: the common case, one call into it.
+        case sent(ResponseDelivery)
+        /// To send on a stream reserved for it (on a connection just opened).
+        case reserved
+        /// To send on the oldest usable connection, in its queue (first come, first served).
+        case queued
+
+        var isReserved: Bool { if case .reserved = self { true } else { false } }
+    }
+
+    /// Places `request`: on a connection with a free stream (sent there at once), else on a new
+    /// one while the pool may grow, else on the oldest usable one.
+    private func place(_ request: HTTPRequest, target: HTTPRequest.Target, deadline: ContinuousClock.Instant) async throws
+        -> (any PooledConnection, Placement, setup: RequestMetrics.ConnectionSetup?) {
         while true {
             guard !isShutDown.load(ordering: .sequentiallyConsistent) else {
                 throw HTTPClientError(.shutdown, "the client was shut down")
@@ -190,7 +219,10 @@ public final class HTTPClient: Sendable {
             let ready = pools.withLock { $0[target.key]?.ready ?? [] }
             var usable: [any PooledConnection] = []
             for connection in ready {
-                if try await connection.reserveStream(until: deadline) { return (connection, true, nil) }
+                let sent = try await attempting(on: connection, for: target) {
+                    try await connection.sendIfFree(request, target: target, deadline: deadline)
+                }
+                if let sent { return (connection, .sent(sent), nil) }
                 if await connection.isAvailable { usable.append(connection) } else { forget(connection, for: target) }
             }
             let task = pools.withLock { pools -> Task<any PooledConnection, any Error>? in
@@ -202,7 +234,7 @@ public final class HTTPClient: Sendable {
                 return pool.connecting
             }
             guard let task else {
-                if let oldest = usable.first { return (oldest, false, nil) }
+                if let oldest = usable.first { return (oldest, .queued, nil) }
                 continue   // every connection went away meanwhile: look again
             }
             do {
@@ -214,7 +246,7 @@ public final class HTTPClient: Sendable {
                 }
                 // Others waited for this connection too: without a free stream on it, look again.
                 if try await connection.reserveStream(until: deadline) {
-                    return (connection, true, await connection.tls.info.map(RequestMetrics.ConnectionSetup.init))
+                    return (connection, .reserved, await connection.tls.info.map(RequestMetrics.ConnectionSetup.init))
                 }
             } catch {
                 pools.withLock { pools in

@@ -32,6 +32,16 @@ protocol PooledConnection: EventLoopBound {
     func close() async
 }
 
+extension PooledConnection {
+    /// Sends the request if a stream is free (reserving it first), else returns nil at once; one
+    /// call into the connection where `reserveStream` and `send` would take two.
+    func sendIfFree(_ request: HTTPRequest, target: HTTPRequest.Target,
+                    deadline: ContinuousClock.Instant) async throws -> ResponseDelivery? {
+        guard try await reserveStream(until: deadline) else { return nil }
+        return try await send(request, target: target, deadline: deadline, reserved: true)
+    }
+}
+
 /// What `send` hands back: the head, and the whole body when it had already arrived (then
 /// nothing more is read from the connection).
 struct ResponseDelivery: Sendable {
