@@ -54,6 +54,7 @@ actor HTTP2Connection: PooledConnection {
                             write: { self.onLoop { $0.writeFrames() } })
         idleTimer.onExpiry = { [weak self] in
             self?.onLoop { connection in
+                guard connection.isIdle else { return }
                 connection.closeGracefully(HTTPClientError(.connectionClosed, "the connection to \(connection.authority) "
                                                            + "was idle for \(connection.idleTimer.timeout)"))
             }
@@ -122,6 +123,11 @@ actor HTTP2Connection: PooledConnection {
 
     private func parkForLimit() async {
         await withCheckedContinuation { limitWaiters.append($0) }
+    }
+
+    /// No stream open, none promised to a request (reserved, or handed to a queued one), none queued.
+    private var isIdle: Bool {
+        session.streams.isEmpty && openStreams == 0 && slotWaiters.isEmpty && session.failure == nil
     }
 
     /// Streams this connection still tracks (open, or holding an unread body), for tests and diagnostics.
@@ -353,7 +359,7 @@ actor HTTP2Connection: PooledConnection {
         stream.producer?.cancel()
         releaseSlot()
         closeIfDrained()
-        if session.streams.isEmpty && session.failure == nil { idleTimer.becameIdle() }
+        if isIdle { idleTimer.becameIdle() }
     }
 
     // MARK: concurrency limit
@@ -633,10 +639,12 @@ actor HTTP2Connection: PooledConnection {
         for waiter in slotWaiters { waiter.resume(throwing: neverStarted(failure)) }
         slotWaiters.removeAll()
         admitWaiters()
-        let farewell = closingOutput
-        Task { [tls] in
-            if !farewell.isEmpty { try? await tls.write(farewell) }
-            await tls.close()
+        // The farewell (GOAWAY) goes to the kernel now, best effort (a peer that stopped reading
+        // does not get it), and the TLS connection closes at once, failing its waiters, so no
+        // callback keeps this connection alive.
+        tls.onLoop(closingOutput) { tls, farewell in
+            if !farewell.isEmpty { _ = try? tls.sendNow(farewell) }
+            tls.close()
         }
         closeHandlers.forEach { $0() }
         closeHandlers.removeAll()

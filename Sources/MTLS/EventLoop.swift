@@ -320,9 +320,9 @@ public final class EventLoop: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Whether submitted work is waiting (then epoll must not sleep).
+    /// Whether submitted work is waiting, or the loop is stopping (then epoll must not sleep).
     private var hasSubmittedWork: Bool {
-        !localJobs.isEmpty || !turnEnd.isEmpty || inboxChanged.load(ordering: .acquiring)
+        stopping || !localJobs.isEmpty || !turnEnd.isEmpty || inboxChanged.load(ordering: .acquiring)
     }
 
     /// Milliseconds until the next timer, or -1 to wait for I/O only.

@@ -335,20 +335,33 @@ public actor TLSConnection: EventLoopBound {
     ///
     /// Throws like `read`. For a driver running on this loop, called through `onLoop`.
     package func receiveNow(into buffer: UnsafeMutableRawBufferPointer) throws -> (count: Int, state: ReceiveState) {
+        if let failure = deferredReadFailure {
+            deferredReadFailure = nil
+            throw failure
+        }
         let session = try openSession()
         defer { session.flush() }   // reading may have queued records (a TLS 1.3 key update's answer)
         var count = 0
         while count < buffer.count {
-            let received = try session.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
-            guard let received else {
-                try checkSocket(session)
-                return (count, .drained)
+            let received: Int?
+            do {
+                received = try session.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
+                if received == nil { try checkSocket(session) }
+            } catch where count > 0 {
+                // Bytes decrypted before the failure (a server's last frames before it closed) go
+                // to the caller first; the failure comes with the next call.
+                deferredReadFailure = error
+                return (count, .more)
             }
+            guard let received else { return (count, .drained) }
             if received == 0 { return (count, .closed) }
             count += received
         }
         return (count, .more)
     }
+
+    /// A failure `receiveNow` met after it had decrypted bytes, thrown by its next call.
+    private var deferredReadFailure: (any Error)?
 
     /// Encrypts `bytes` and hands the kernel what it takes now; the rest stays queued and is sent
     /// as the socket drains. Returns the ciphertext still queued: a driver that wants to bound its

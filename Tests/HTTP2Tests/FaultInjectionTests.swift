@@ -197,6 +197,22 @@ struct FaultInjectionTests {
         await client.shutdown()
     }
 
+    @Test("a whole response sent just before the server drops the connection is delivered, not lost with it")
+    func answeredThenDropped() async throws {
+        let peer = try await FaultServer.start()
+        defer { peer.stop() }
+        // The response and the end of the connection arrive together, or nearly: several rounds
+        // make it likely that one read finds both. A client per round: a request sent after the
+        // answer could meet the drop, and without a GOAWAY nobody can tell whether it was processed.
+        for _ in 0..<5 {
+            let client = try client(for: peer)
+            let response = try await client.execute(HTTPRequest(url: "\(base)/answer-then-drop"), timeout: .seconds(5))
+            #expect(response.status == 200)
+            #expect(try await response.body.collect(upTo: 4096) == Array("complete".utf8))
+            await client.shutdown()
+        }
+    }
+
     @Test("a body trickling in past the deadline fails with deadlineExceeded (the deadline wins)")
     func slowTrickleDeadlineWins() async throws {
         let peer = try await FaultServer.start()

@@ -309,6 +309,13 @@ class Connection(h2peer.Connection):
             self.flush()
             log(f"conn {self.number} stream {sid}: dropping the TCP connection")
             self.later(0.1, self.abort)
+        elif path == '/answer-then-drop':
+            # Corked, the answer and the FIN leave in one segment: the client reads both at once.
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            self.respond(sid, 200, b'complete')
+            self.flush()
+            log(f"conn {self.number} stream {sid}: answered; dropping the TCP connection at once")
+            self.abort()
         elif path == '/slow-trickle':
             self.conn.send_headers(sid, [(b':status', b'200'), (b'content-length', b'50')])
             self.trickle(sid, 50)
