@@ -369,11 +369,7 @@ public actor TLSConnection: EventLoopBound {
     package func sendNow(_ bytes: [UInt8]) throws -> Int {
         let session = try openSession()
         var offset = 0
-        while offset < bytes.count {
-            offset += try bytes.withUnsafeBytes { raw in
-                try session.send(UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + 16384, raw.count)]))
-            }
-        }
+        while offset < bytes.count { offset += try encryptRecord(of: bytes, from: offset, in: session) }
         session.flush()
         try checkSocket(session)
         if session.pendingOutput > 0 { arm() }
@@ -398,12 +394,18 @@ public actor TLSConnection: EventLoopBound {
         var offset = 0
         while offset < bytes.count {
             let session = try openSession()
-            offset += try bytes.withUnsafeBytes { raw in
-                try session.send(UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + 16384, raw.count)]))
-            }
+            offset += try encryptRecord(of: bytes, from: offset, in: session)
             if session.pendingOutput >= Self.outputLimit { try await drain() }
         }
         try await drain()
+    }
+
+    /// Encrypts one full-size record of `bytes` from `offset` into the session's queue; returns the
+    /// bytes it took.
+    private func encryptRecord(of bytes: [UInt8], from offset: Int, in session: TLSSession) throws -> Int {
+        try bytes.withUnsafeBytes { raw in
+            try session.send(UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + 16384, raw.count)]))
+        }
     }
 
     /// Waits until every queued record has reached the kernel.
